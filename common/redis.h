@@ -1,0 +1,118 @@
+// A Redis client on hiredis for the services: a fixed pool of blocking
+// connections with connect/read timeouts, reconnect after a dropped
+// connection, and every failure mapped to absl::Status.
+//
+// hiredis contexts are not thread-safe, so each call leases one connection
+// from the pool for its duration. A fixed pool (not one connection per gRPC
+// worker thread) keeps the number of Redis clients bounded.
+#ifndef DUBAN_COMMON_REDIS_H_
+#define DUBAN_COMMON_REDIS_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+struct redisContext;
+
+namespace duban {
+
+// An owned copy of a hiredis reply, so the C reply is freed at once.
+struct RedisReply {
+  enum class Type { kNil, kString, kInteger, kArray, kStatus };
+  Type type = Type::kNil;
+  std::string str;                   // kString and kStatus
+  int64_t integer = 0;               // kInteger
+  std::vector<RedisReply> elements;  // kArray
+
+  bool is_nil() const { return type == Type::kNil; }
+};
+
+struct RedisOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  // Optional AUTH; empty user means the default user.
+  std::string user;
+  std::string password;
+  // Optional CLIENT SETNAME on connect, so CLIENT LIST shows who holds
+  // connections (e.g. "plan-server").
+  std::string client_name;
+  int pool_size = 8;
+  absl::Duration connect_timeout = absl::Seconds(1);
+  // Also the longest a single command may take before UNAVAILABLE.
+  absl::Duration command_timeout = absl::Seconds(2);
+  // How long a caller waits for a free connection before UNAVAILABLE.
+  absl::Duration acquire_timeout = absl::Seconds(2);
+};
+
+// Parses "host:port" (port 1-65535) into options.host/port; INVALID_ARGUMENT
+// naming `flag` otherwise.
+absl::Status ParseRedisAddress(absl::string_view flag, absl::string_view value,
+                               RedisOptions* options);
+
+// A bounded pool of hiredis connections. Thread-safe.
+//
+// Errors: UNAVAILABLE when Redis cannot be reached, times out, or the
+// connection drops (the connection is discarded and re-made on next use);
+// INTERNAL when Redis answers a command with an error reply (a bug on our
+// side: wrong type, bad script). A Lua script's error reply whose text
+// starts with "DUBAN:<CODE>:" is mapped to that code, so scripts can
+// report ABORTED / NOT_FOUND / FAILED_PRECONDITION with a message.
+class RedisPool {
+ public:
+  explicit RedisPool(RedisOptions options);
+  ~RedisPool();
+  RedisPool(const RedisPool&) = delete;
+  RedisPool& operator=(const RedisPool&) = delete;
+
+  // Runs one command given as separate binary-safe arguments.
+  absl::StatusOr<RedisReply> Command(const std::vector<std::string>& argv);
+
+  // Runs several commands on one connection, pipelined; replies in order.
+  // A command's error reply fails the whole call.
+  absl::StatusOr<std::vector<RedisReply>> Pipeline(
+      const std::vector<std::vector<std::string>>& commands);
+
+  // Runs a Lua script by EVALSHA (loading it with SCRIPT LOAD on NOSCRIPT).
+  absl::StatusOr<RedisReply> Eval(absl::string_view script,
+                                  const std::vector<std::string>& keys,
+                                  const std::vector<std::string>& args);
+
+  // PING; OK when Redis answers.
+  absl::Status Ping();
+
+  const RedisOptions& options() const { return options_; }
+
+ private:
+  struct Connection;
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire();
+  void Release(std::unique_ptr<Connection> conn, bool healthy);
+  absl::StatusOr<std::unique_ptr<Connection>> Connect();
+  // Leases a connection for `fn`; a connection left broken by `fn` is
+  // discarded instead of returned to the pool.
+  absl::Status WithConnection(
+      const std::function<absl::Status(Connection&)>& fn);
+  bool CanAcquire() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const RedisOptions options_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+  // Script text -> SHA1 from SCRIPT LOAD.
+  absl::Mutex scripts_mu_;
+  std::map<std::string, std::string, std::less<>> script_sha_
+      ABSL_GUARDED_BY(scripts_mu_);
+};
+
+}  // namespace duban
+
+#endif  // DUBAN_COMMON_REDIS_H_
