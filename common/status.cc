@@ -43,7 +43,7 @@ absl::Status InvalidField(absl::string_view field, absl::string_view value,
   constexpr size_t kMaxShown = 120;
   size_t n = std::min(kMaxShown, value.size());
   // Never cut a UTF-8 sequence in half.
-  while (n < value.size() &&
+  while (n > 0 && n < value.size() &&
          (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80)
     --n;
   std::string shown(value.substr(0, n));

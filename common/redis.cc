@@ -1,0 +1,491 @@
+#include "common/redis.h"
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/config.h"
+
+namespace duban {
+namespace {
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+timeval TimeoutTimeval(absl::Duration d) {
+  if (d <= absl::ZeroDuration()) d = absl::Milliseconds(1);
+  return absl::ToTimeval(d);
+}
+
+// Maps "DUBAN:<CODE>:<message>" (anywhere in a script error) to its code.
+// Redis 7 prefixes errors raised with error() by "ERR user_script:1: " and
+// appends " script: <sha>, on @user_script:1."; both are dropped.
+bool ParseScriptError(absl::string_view text, absl::Status* out) {
+  size_t pos = text.find("DUBAN:");
+  if (pos == absl::string_view::npos) return false;
+  absl::string_view rest = text.substr(pos + 6);
+  size_t colon = rest.find(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view code_name = rest.substr(0, colon);
+  absl::string_view message = rest.substr(colon + 1);
+  size_t suffix = message.rfind(" script: ");
+  if (suffix != absl::string_view::npos) {
+    absl::string_view tail = message.substr(suffix + 9);
+    if (tail.size() > 40 &&
+        std::all_of(tail.begin(), tail.begin() + 40,
+                    [](char c) { return absl::ascii_isxdigit(c); }) &&
+        absl::StartsWith(tail.substr(40), ", on @")) {
+      message = message.substr(0, suffix);
+    }
+  }
+  static constexpr struct {
+    absl::string_view name;
+    absl::StatusCode code;
+  } kCodes[] = {
+      {"ABORTED", absl::StatusCode::kAborted},
+      {"NOT_FOUND", absl::StatusCode::kNotFound},
+      {"FAILED_PRECONDITION", absl::StatusCode::kFailedPrecondition},
+      {"ALREADY_EXISTS", absl::StatusCode::kAlreadyExists},
+      {"INVALID_ARGUMENT", absl::StatusCode::kInvalidArgument},
+  };
+  for (const auto& c : kCodes) {
+    if (code_name == c.name) {
+      *out = absl::Status(c.code, message);
+      return true;
+    }
+  }
+  return false;
+}
+
+// An error reply: a script's DUBAN code; UNAVAILABLE for a server that
+// cannot serve us right now (retrying later or elsewhere helps);
+// RESOURCE_EXHAUSTED at maxmemory; otherwise INTERNAL (a bug on our side,
+// such as WRONGTYPE).
+absl::Status ErrorReplyStatus(absl::string_view command,
+                              absl::string_view text) {
+  absl::Status status;
+  if (ParseScriptError(text, &status)) return status;
+  const std::string message = absl::StrCat("redis ", command, ": ", text);
+  // LOADING: restarting; BUSY: a long script; READONLY/MASTERDOWN: a
+  // replica after failover; NOAUTH/WRONGPASS: credentials missing or
+  // rotated.
+  for (absl::string_view prefix :
+       {"LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
+        "NOAUTH", "WRONGPASS"}) {
+    if (absl::StartsWith(text, prefix)) return absl::UnavailableError(message);
+  }
+  if (absl::StartsWith(text, "OOM")) {
+    return absl::ResourceExhaustedError(message);
+  }
+  return absl::InternalError(message);
+}
+
+// Copies a hiredis reply; the first error reply anywhere in it (EXEC and
+// scripts can nest them) fails the conversion.
+absl::Status CopyReply(absl::string_view command, const redisReply& in,
+                       RedisReply* out) {
+  switch (in.type) {
+    case REDIS_REPLY_NIL:
+      out->type = RedisReply::Type::kNil;
+      return absl::OkStatus();
+    case REDIS_REPLY_STRING:
+      out->type = RedisReply::Type::kString;
+      out->str.assign(in.str, in.len);
+      return absl::OkStatus();
+    case REDIS_REPLY_STATUS:
+      out->type = RedisReply::Type::kStatus;
+      out->str.assign(in.str, in.len);
+      return absl::OkStatus();
+    case REDIS_REPLY_INTEGER:
+      out->type = RedisReply::Type::kInteger;
+      out->integer = in.integer;
+      return absl::OkStatus();
+    case REDIS_REPLY_ARRAY:
+      out->type = RedisReply::Type::kArray;
+      out->elements.resize(in.elements);
+      for (size_t i = 0; i < in.elements; ++i) {
+        absl::Status s = CopyReply(command, *in.element[i], &out->elements[i]);
+        if (!s.ok()) return s;
+      }
+      return absl::OkStatus();
+    case REDIS_REPLY_ERROR:
+      return ErrorReplyStatus(command, absl::string_view(in.str, in.len));
+    default:
+      return absl::InternalError(
+          absl::StrCat("redis ", command, ": unknown reply type ", in.type));
+  }
+}
+
+absl::StatusOr<RedisReply> ToRedisReply(absl::string_view command,
+                                        const redisReply& in) {
+  RedisReply out;
+  absl::Status s = CopyReply(command, in, &out);
+  if (!s.ok()) return s;
+  return out;
+}
+
+// The command name for error messages (never the arguments: they may be
+// large or binary).
+std::string CommandName(const std::vector<std::string>& argv) {
+  if (argv.empty()) return "(empty)";
+  std::string name = absl::AsciiStrToUpper(argv[0].substr(0, 32));
+  if (argv.size() > 1 && (name == "SCRIPT" || name == "CLIENT" ||
+                          name == "CONFIG" || name == "ACL")) {
+    absl::StrAppend(&name, " ", absl::AsciiStrToUpper(argv[1].substr(0, 32)));
+  }
+  return name;
+}
+
+bool IsNoScript(const redisReply& r) {
+  return r.type == REDIS_REPLY_ERROR &&
+         absl::StartsWith(absl::string_view(r.str, r.len), "NOSCRIPT");
+}
+
+std::string ServerAddress(const RedisOptions& o) {
+  if (absl::StrContains(o.host, ':'))
+    return absl::StrCat("[", o.host, "]:", o.port);
+  return absl::StrCat(o.host, ":", o.port);
+}
+
+// The UNAVAILABLE status for a failed read or write on `ctx`.
+absl::Status IoError(const RedisOptions& options, const redisContext& ctx,
+                     absl::string_view command) {
+  const std::string address = ServerAddress(options);
+  absl::string_view err = ctx.errstr;
+  // SO_RCVTIMEO expiry surfaces as EAGAIN.
+  if (ctx.err == REDIS_ERR_IO &&
+      (absl::StrContains(err, "Resource temporarily unavailable") ||
+       absl::StrContains(err, "timed out"))) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", address, ": ", command, " timed out after ",
+                     absl::FormatDuration(options.command_timeout)));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("redis ", address, ": connection lost during ", command,
+                   ": ", err.empty() ? "unknown I/O error" : err));
+}
+
+void ToArgv(const std::vector<std::string>& argv,
+            std::vector<const char*>* args, std::vector<size_t>* lens) {
+  args->clear();
+  lens->clear();
+  for (const std::string& a : argv) {
+    args->push_back(a.data());
+    lens->push_back(a.size());
+  }
+}
+
+// A server that answered "cannot serve you" (READONLY after a failover,
+// LOADING) may be a different one after reconnecting: do not reuse.
+template <typename Conn>
+void DiscardIfUnavailable(const absl::Status& s, Conn& conn) {
+  if (absl::IsUnavailable(s)) conn.broken = true;
+}
+
+// Sends one command and reads its reply. I/O failure → UNAVAILABLE and the
+// connection is marked broken. (A template because Connection is private.)
+template <typename Conn>
+absl::StatusOr<ReplyPtr> RoundTrip(const RedisOptions& options, Conn& conn,
+                                   const std::vector<std::string>& argv) {
+  std::vector<const char*> args;
+  std::vector<size_t> lens;
+  ToArgv(argv, &args, &lens);
+  ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(
+      conn.ctx, static_cast<int>(args.size()), args.data(), lens.data())));
+  if (reply == nullptr) {
+    conn.broken = true;
+    return IoError(options, *conn.ctx, CommandName(argv));
+  }
+  return reply;
+}
+
+}  // namespace
+
+struct RedisPool::Connection {
+  explicit Connection(redisContext* c) : ctx(c) {}
+  ~Connection() {
+    if (ctx != nullptr) redisFree(ctx);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  redisContext* ctx;
+  // Set after an I/O failure: replies on this connection can no longer be
+  // matched to commands, so it must not be reused.
+  bool broken = false;
+
+  // True when the server has closed the connection while it sat idle
+  // (CLIENT KILL, timeout, restart): Redis never sends unsolicited data on a
+  // RESP2 connection, so any readability means EOF or garbage.
+  bool ClosedWhileIdle() const {
+    pollfd p{ctx->fd, POLLIN, 0};
+    return poll(&p, 1, 0) != 0;
+  }
+};
+
+absl::Status ParseRedisAddress(absl::string_view flag, absl::string_view value,
+                               RedisOptions* options) {
+  absl::Status s = ValidateHostPort(flag, value);
+  if (!s.ok()) return s;
+  std::string host;
+  int port = 0;
+  SplitHostPort(value, &host, &port);
+  if (port == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(absl::StartsWith(flag, "-") ? "" : "--", flag,
+                     ": the Redis port must be 1-65535 (got \"", value, "\")"));
+  }
+  options->host = std::move(host);
+  options->port = port;
+  return absl::OkStatus();
+}
+
+RedisPool::RedisPool(RedisOptions options)
+    : options_([&] {
+        options.pool_size = std::max(1, options.pool_size);
+        return std::move(options);
+      }()) {}
+
+RedisPool::~RedisPool() {
+  absl::MutexLock lock(&mu_);
+  idle_.clear();
+}
+
+bool RedisPool::CanAcquire() const {
+  return !idle_.empty() || open_ < options_.pool_size;
+}
+
+absl::StatusOr<std::unique_ptr<RedisPool::Connection>> RedisPool::Acquire() {
+  std::unique_ptr<Connection> stale;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!mu_.AwaitWithTimeout(absl::Condition(this, &RedisPool::CanAcquire),
+                              options_.acquire_timeout)) {
+      return absl::UnavailableError(
+          absl::StrCat("redis: no free connection after ",
+                       absl::FormatDuration(options_.acquire_timeout),
+                       " (pool of ", options_.pool_size, " all busy)"));
+    }
+    if (!idle_.empty()) {
+      std::unique_ptr<Connection> conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (!conn->ClosedWhileIdle()) return conn;
+      // Keep the slot (open_ unchanged) and replace the connection below;
+      // free it outside the lock.
+      stale = std::move(conn);
+    } else {
+      ++open_;
+    }
+  }
+  stale.reset();
+  absl::StatusOr<std::unique_ptr<Connection>> conn = Connect();
+  if (!conn.ok()) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+  }
+  return conn;
+}
+
+void RedisPool::Release(std::unique_ptr<Connection> conn, bool healthy) {
+  if (!healthy) conn.reset();  // close outside the lock
+  absl::MutexLock lock(&mu_);
+  if (conn != nullptr) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<RedisPool::Connection>> RedisPool::Connect() {
+  const std::string address = ServerAddress(options_);
+  redisContext* raw =
+      redisConnectWithTimeout(options_.host.c_str(), options_.port,
+                              TimeoutTimeval(options_.connect_timeout));
+  if (raw == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", address, " unreachable: out of memory"));
+  }
+  auto conn = std::make_unique<Connection>(raw);
+  if (raw->err != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", address, " unreachable: ", raw->errstr));
+  }
+  if (redisSetTimeout(raw, TimeoutTimeval(options_.command_timeout)) !=
+      REDIS_OK) {
+    return absl::UnavailableError(absl::StrCat(
+        "redis ", address, ": cannot set the timeout: ", raw->errstr));
+  }
+  // Keepalive notices a peer that vanished without closing (host down).
+  redisEnableKeepAlive(raw);
+
+  auto handshake = [&](const std::vector<std::string>& argv,
+                       absl::string_view what) -> absl::Status {
+    absl::StatusOr<ReplyPtr> reply = RoundTrip(options_, *conn, argv);
+    if (!reply.ok()) return reply.status();
+    if ((*reply)->type == REDIS_REPLY_ERROR) {
+      // Wrong credentials make Redis unusable to this process: the same as
+      // unreachable for callers, who should retry later.
+      return absl::UnavailableError(absl::StrCat(
+          "redis ", address, ": ", what,
+          " failed: ", absl::string_view((*reply)->str, (*reply)->len)));
+    }
+    return absl::OkStatus();
+  };
+  if (!options_.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!options_.user.empty()) auth.push_back(options_.user);
+    auth.push_back(options_.password);
+    absl::Status s = handshake(auth, "AUTH");
+    if (!s.ok()) return s;
+  }
+  if (!options_.client_name.empty()) {
+    absl::Status s = handshake({"CLIENT", "SETNAME", options_.client_name},
+                               "CLIENT SETNAME");
+    if (!s.ok()) return s;
+  }
+  return conn;
+}
+
+absl::Status RedisPool::WithConnection(
+    const std::function<absl::Status(Connection&)>& fn) {
+  absl::StatusOr<std::unique_ptr<Connection>> conn = Acquire();
+  if (!conn.ok()) return conn.status();
+  absl::Status s = fn(**conn);
+  bool healthy = !(*conn)->broken && (*conn)->ctx->err == 0;
+  Release(*std::move(conn), healthy);
+  return s;
+}
+
+absl::StatusOr<RedisReply> RedisPool::Command(
+    const std::vector<std::string>& argv) {
+  if (argv.empty()) return absl::InvalidArgumentError("redis: empty command");
+  absl::StatusOr<RedisReply> result;
+  absl::Status s = WithConnection([&](Connection& conn) {
+    absl::StatusOr<ReplyPtr> reply = RoundTrip(options_, conn, argv);
+    if (!reply.ok()) return reply.status();
+    result = ToRedisReply(CommandName(argv), **reply);
+    DiscardIfUnavailable(result.status(), conn);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisPool::Pipeline(
+    const std::vector<std::vector<std::string>>& commands) {
+  std::vector<RedisReply> replies;
+  if (commands.empty()) return replies;
+  for (const auto& argv : commands) {
+    if (argv.empty()) return absl::InvalidArgumentError("redis: empty command");
+  }
+  absl::Status first_error;
+  absl::Status s = WithConnection([&](Connection& conn) {
+    std::vector<const char*> args;
+    std::vector<size_t> lens;
+    for (const auto& argv : commands) {
+      ToArgv(argv, &args, &lens);
+      if (redisAppendCommandArgv(conn.ctx, static_cast<int>(args.size()),
+                                 args.data(), lens.data()) != REDIS_OK) {
+        conn.broken = true;
+        return IoError(options_, *conn.ctx, "pipeline");
+      }
+    }
+    // Read every reply, even after an error reply, so that the connection
+    // is left with nothing pending and can be reused.
+    replies.resize(commands.size());
+    for (size_t i = 0; i < commands.size(); ++i) {
+      void* raw = nullptr;
+      if (redisGetReply(conn.ctx, &raw) != REDIS_OK || raw == nullptr) {
+        conn.broken = true;
+        return IoError(
+            options_, *conn.ctx,
+            absl::StrCat("pipeline (", CommandName(commands[i]), ", command ",
+                         i + 1, " of ", commands.size(), ")"));
+      }
+      ReplyPtr reply(static_cast<redisReply*>(raw));
+      absl::Status c = CopyReply(CommandName(commands[i]), *reply, &replies[i]);
+      DiscardIfUnavailable(c, conn);
+      if (!c.ok() && first_error.ok()) first_error = c;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  if (!first_error.ok()) return first_error;
+  return replies;
+}
+
+absl::StatusOr<RedisReply> RedisPool::Eval(
+    absl::string_view script, const std::vector<std::string>& keys,
+    const std::vector<std::string>& args) {
+  std::string sha;
+  {
+    absl::MutexLock lock(&scripts_mu_);
+    auto it = script_sha_.find(script);
+    if (it != script_sha_.end()) sha = it->second;
+  }
+  absl::StatusOr<RedisReply> result;
+  absl::Status s = WithConnection([&](Connection& conn) -> absl::Status {
+    auto load = [&]() -> absl::Status {
+      absl::StatusOr<ReplyPtr> reply =
+          RoundTrip(options_, conn, {"SCRIPT", "LOAD", std::string(script)});
+      if (!reply.ok()) return reply.status();
+      absl::StatusOr<RedisReply> r = ToRedisReply("SCRIPT LOAD", **reply);
+      if (!r.ok()) return r.status();
+      if (r->type != RedisReply::Type::kString || r->str.empty()) {
+        return absl::InternalError("redis SCRIPT LOAD: unexpected reply");
+      }
+      sha = r->str;
+      absl::MutexLock lock(&scripts_mu_);
+      script_sha_[std::string(script)] = sha;
+      return absl::OkStatus();
+    };
+    if (sha.empty()) {
+      absl::Status l = load();
+      if (!l.ok()) return l;
+    }
+    std::vector<std::string> argv;
+    argv.reserve(3 + keys.size() + args.size());
+    argv.push_back("EVALSHA");
+    argv.push_back(sha);
+    argv.push_back(std::to_string(keys.size()));
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    absl::StatusOr<ReplyPtr> reply = RoundTrip(options_, conn, argv);
+    if (!reply.ok()) return reply.status();
+    if (IsNoScript(**reply)) {
+      // The script cache was flushed (SCRIPT FLUSH, restart, failover):
+      // load it again and retry once.
+      absl::Status l = load();
+      if (!l.ok()) return l;
+      argv[1] = sha;
+      reply = RoundTrip(options_, conn, argv);
+      if (!reply.ok()) return reply.status();
+    }
+    result = ToRedisReply("EVALSHA", **reply);
+    DiscardIfUnavailable(result.status(), conn);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+absl::Status RedisPool::Ping() {
+  absl::StatusOr<RedisReply> reply = Command({"PING"});
+  if (!reply.ok()) return reply.status();
+  if (reply->str != "PONG") {
+    return absl::InternalError(
+        absl::StrCat("redis PING: unexpected reply \"", reply->str, "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace duban
