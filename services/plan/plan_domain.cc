@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
+#include "common/api.h"
 #include "common/ids.h"
 #include "common/status.h"
 #include "services/plan/importer.h"
@@ -37,12 +38,6 @@ const char* StateName(Plan::State state) {
   return Plan::State_Name(state).c_str();
 }
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
 Plan Decorated(const StoredPlan& stored) {
   Plan plan = stored.plan;
   plan.set_etag(EtagOf(stored.version));
@@ -53,45 +48,6 @@ Item Decorated(const StoredItem& stored) {
   Item item = stored.item;
   item.set_etag(EtagOf(stored.version));
   return item;
-}
-
-absl::StatusOr<int64_t> ParseEtag(absl::string_view field,
-                                  absl::string_view etag) {
-  int64_t version = 0;
-  if (!absl::ConsumePrefix(&etag, "v") || !absl::SimpleAtoi(etag, &version) ||
-      version <= 0) {
-    return InvalidField(field, etag, "not an etag returned by this service");
-  }
-  return version;
-}
-
-// ABORTED when the caller sent an etag that no longer matches.
-absl::Status CheckEtag(absl::string_view field, absl::string_view etag,
-                       int64_t version, absl::string_view resource) {
-  if (etag.empty()) return absl::OkStatus();
-  DUBAN_ASSIGN_OR_RETURN(int64_t sent, ParseEtag(field, etag));
-  if (sent != version) {
-    return absl::AbortedError(
-        absl::StrCat(field, ": ", resource, " has changed (etag \"", etag,
-                     "\" is stale, current is \"", EtagOf(version),
-                     "\"); read it again and retry"));
-  }
-  return absl::OkStatus();
-}
-
-// Runs a read-check-write `attempt` again when another writer got in
-// between, unless the caller pinned the version with an etag (then the
-// ABORTED is theirs to handle).
-template <typename Fn>
-auto WithRetryOnConflict(bool caller_sent_etag, Fn attempt)
-    -> decltype(attempt()) {
-  for (int i = 1;; ++i) {
-    auto result = attempt();
-    if (result.ok() || caller_sent_etag || i == kMaxWriteAttempts ||
-        result.status().code() != absl::StatusCode::kAborted) {
-      return result;
-    }
-  }
 }
 
 absl::Status ValidateYear(absl::string_view field, int year) {
@@ -123,64 +79,6 @@ absl::Status ValidateDate(absl::string_view field,
   return absl::OkStatus();
 }
 
-absl::Status ValidateText(absl::string_view field, absl::string_view value,
-                          std::size_t max_bytes, bool required) {
-  if (required && value.empty()) {
-    return InvalidField(field, value, "is required");
-  }
-  if (value.size() > max_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": at most ", max_bytes, " bytes allowed (got ",
-                     value.size(), ")"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateMask(const google::protobuf::FieldMask& mask,
-                          const std::set<std::string>& allowed) {
-  if (mask.paths().empty()) {
-    return absl::InvalidArgumentError(
-        "update_mask: must name at least one field to change");
-  }
-  for (const std::string& path : mask.paths()) {
-    if (allowed.count(path) == 0) {
-      return InvalidField("update_mask", path,
-                          absl::StrCat("unknown or not updatable; allowed: ",
-                                       absl::StrJoin(allowed, ", ")));
-    }
-  }
-  return absl::OkStatus();
-}
-
-bool InMask(const google::protobuf::FieldMask& mask, absl::string_view path) {
-  return std::find(mask.paths().begin(), mask.paths().end(), path) !=
-         mask.paths().end();
-}
-
-std::string EncodeToken(absl::string_view value) {
-  return absl::WebSafeBase64Escape(absl::StrCat("t1:", value));
-}
-
-absl::StatusOr<std::string> DecodeToken(absl::string_view token) {
-  std::string raw;
-  absl::string_view view;
-  if (absl::WebSafeBase64Unescape(token, &raw)) view = raw;
-  if (!absl::ConsumePrefix(&view, "t1:")) {
-    return InvalidField("page_token", token,
-                        "not a token from a previous response");
-  }
-  return std::string(view);
-}
-
-absl::StatusOr<int> PageSize(int requested, int fallback, int max) {
-  if (requested < 0) {
-    return InvalidField("page_size", absl::StrCat(requested),
-                        "must not be negative");
-  }
-  if (requested == 0) return fallback;
-  return std::min(requested, max);
-}
-
 // A plan that must exist as a reference (parent_plan).
 absl::Status CheckPlanExists(PlanStore* store, absl::string_view field,
                              absl::string_view name,
@@ -194,19 +92,6 @@ absl::Status CheckPlanExists(PlanStore* store, absl::string_view field,
         absl::StrCat(field, ": plan \"", name, "\" not found"));
   }
   return stored.status();
-}
-
-absl::StatusOr<std::string> ChoosePlanId(absl::string_view plan_id,
-                                         absl::string_view request_id) {
-  if (!request_id.empty()) {
-    DUBAN_RETURN_IF_ERROR(ValidateRequestId("request_id", request_id));
-  }
-  if (!plan_id.empty()) {
-    DUBAN_RETURN_IF_ERROR(ValidateResourceId("plan_id", plan_id));
-    return std::string(plan_id);
-  }
-  if (!request_id.empty()) return DeriveResourceId("plan", request_id);
-  return RandomResourceId("plan");
 }
 
 absl::Status ValidateItem(const Item& item, const Plan& plan) {
@@ -284,43 +169,14 @@ bool ItemMatches(const Item& item, const v1::ListItemsRequest& request,
 
 }  // namespace
 
-std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
-
-absl::StatusOr<std::string> ParsePlanName(absl::string_view field,
-                                          absl::string_view name) {
-  absl::string_view id = name;
-  if (!absl::ConsumePrefix(&id, "plans/") || id.empty() ||
-      absl::StrContains(id, '/')) {
-    return InvalidField(field, name, "must be \"plans/{plan}\"");
-  }
-  DUBAN_RETURN_IF_ERROR(ValidateResourceId(field, id));
-  return std::string(id);
-}
-
-absl::StatusOr<std::pair<std::string, std::string>> ParseItemName(
-    absl::string_view field, absl::string_view name) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "plans" || parts[2] != "items" ||
-      parts[3].empty() || parts[3].size() > 64) {
-    return InvalidField(field, name, "must be \"plans/{plan}/items/{item}\"");
-  }
-  DUBAN_RETURN_IF_ERROR(ValidateResourceId(field, parts[1]));
-  for (char c : parts[3]) {
-    if (!absl::ascii_isalnum(c) && c != '.' && c != '-') {
-      return InvalidField(field, name,
-                          "item ids are letters, digits, '.' and '-'");
-    }
-  }
-  return std::make_pair(std::string(parts[1]), std::string(parts[3]));
-}
-
 PlanDomain::PlanDomain(PlanStore* store, Clock clock)
     : store_(store), clock_(std::move(clock)) {}
 
 absl::StatusOr<v1::ImportPlanResponse> PlanDomain::ImportPlan(
     const v1::ImportPlanRequest& request) {
   DUBAN_ASSIGN_OR_RETURN(std::string plan_id,
-                         ChoosePlanId(request.plan_id(), request.request_id()));
+                         ChooseResourceId("plan_id", request.plan_id(),
+                                          request.request_id(), "plan"));
   DUBAN_RETURN_IF_ERROR(ValidateYear("year", request.year()));
   DUBAN_RETURN_IF_ERROR(ValidateText("source_name", request.source_name(),
                                      kMaxSourceNameBytes, false));
@@ -376,7 +232,8 @@ absl::StatusOr<v1::ImportPlanResponse> PlanDomain::ImportPlan(
 absl::StatusOr<Plan> PlanDomain::CreatePlan(
     const v1::CreatePlanRequest& request) {
   DUBAN_ASSIGN_OR_RETURN(std::string plan_id,
-                         ChoosePlanId(request.plan_id(), request.request_id()));
+                         ChooseResourceId("plan_id", request.plan_id(),
+                                          request.request_id(), "plan"));
   const Plan& in = request.plan();
   DUBAN_RETURN_IF_ERROR(
       ValidateText("plan.title", in.title(), kMaxTitleBytes, true));
@@ -429,7 +286,7 @@ absl::StatusOr<v1::ListPlansResponse> PlanDomain::ListPlans(
   DUBAN_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(), 50, 500));
   std::string after;
   if (!request.page_token().empty()) {
-    DUBAN_ASSIGN_OR_RETURN(after, DecodeToken(request.page_token()));
+    DUBAN_ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token()));
   }
   v1::ListPlansResponse response;
   std::string last_included;
@@ -455,7 +312,7 @@ absl::StatusOr<v1::ListPlansResponse> PlanDomain::ListPlans(
     }
     if (static_cast<int>(ids.size()) < page_size + 1) break;
   }
-  if (more) response.set_next_page_token(EncodeToken(last_included));
+  if (more) response.set_next_page_token(EncodePageToken(last_included));
   return response;
 }
 
@@ -468,7 +325,7 @@ absl::StatusOr<Plan> PlanDomain::UpdatePlan(
       "organization", "source_name"};
   const Plan& in = request.plan();
   DUBAN_ASSIGN_OR_RETURN(std::string id, ParsePlanName("plan.name", in.name()));
-  DUBAN_RETURN_IF_ERROR(ValidateMask(request.update_mask(), kAllowed));
+  DUBAN_RETURN_IF_ERROR(ValidateUpdateMask(request.update_mask(), kAllowed));
   const auto& mask = request.update_mask();
   if (InMask(mask, "title")) {
     DUBAN_RETURN_IF_ERROR(
@@ -489,7 +346,7 @@ absl::StatusOr<Plan> PlanDomain::UpdatePlan(
     DUBAN_RETURN_IF_ERROR(
         CheckPlanExists(store_, "plan.parent_plan", in.parent_plan(), id));
   }
-  return WithRetryOnConflict(!in.etag().empty(), [&]() -> absl::StatusOr<Plan> {
+  return WithRetryOnConflict(kMaxWriteAttempts, [&]() -> absl::StatusOr<Plan> {
     DUBAN_ASSIGN_OR_RETURN(StoredPlan stored, store_->GetPlan(id));
     DUBAN_RETURN_IF_ERROR(
         CheckEtag("plan.etag", in.etag(), stored.version, in.name()));
@@ -528,7 +385,7 @@ absl::StatusOr<Plan> PlanDomain::UpdatePlan(
 absl::Status PlanDomain::DeletePlan(const v1::DeletePlanRequest& request) {
   DUBAN_ASSIGN_OR_RETURN(std::string id, ParsePlanName("name", request.name()));
   return WithRetryOnConflict(
-             !request.etag().empty(),
+             kMaxWriteAttempts,
              [&]() -> absl::StatusOr<bool> {
                DUBAN_ASSIGN_OR_RETURN(StoredPlan stored, store_->GetPlan(id));
                DUBAN_RETURN_IF_ERROR(CheckEtag("etag", request.etag(),
@@ -568,7 +425,7 @@ absl::StatusOr<Plan> PlanDomain::Transition(absl::string_view name,
   }
   DUBAN_RETURN_IF_ERROR(
       ValidateText("principal", principal, kMaxSourceNameBytes, false));
-  return WithRetryOnConflict(!etag.empty(), [&]() -> absl::StatusOr<Plan> {
+  return WithRetryOnConflict(kMaxWriteAttempts, [&]() -> absl::StatusOr<Plan> {
     DUBAN_ASSIGN_OR_RETURN(StoredPlan stored, store_->GetPlan(id));
     // A retry of a transition that went through answers the result.
     if (!request_id.empty() && stored.plan.state() == to &&
@@ -644,7 +501,8 @@ absl::StatusOr<v1::ListItemsResponse> PlanDomain::ListItems(
                          PageSize(request.page_size(), 100, 1000));
   int offset = 0;
   if (!request.page_token().empty()) {
-    DUBAN_ASSIGN_OR_RETURN(std::string raw, DecodeToken(request.page_token()));
+    DUBAN_ASSIGN_OR_RETURN(std::string raw,
+                           DecodePageToken(request.page_token()));
     if (!absl::SimpleAtoi(raw, &offset) || offset < 0) {
       return InvalidField("page_token", request.page_token(),
                           "not a token from a previous response");
@@ -664,7 +522,7 @@ absl::StatusOr<v1::ListItemsResponse> PlanDomain::ListItems(
   response.set_total_size(matched);
   if (offset + response.items_size() < matched) {
     response.set_next_page_token(
-        EncodeToken(absl::StrCat(offset + response.items_size())));
+        EncodePageToken(absl::StrCat(offset + response.items_size())));
   }
   return response;
 }
@@ -705,94 +563,90 @@ absl::StatusOr<Item> PlanDomain::ChangeItem(
                                                  "aligned_items",
                                                  "section_id"};
   DUBAN_ASSIGN_OR_RETURN(auto ids, ParseItemName("item.name", patch.name()));
-  DUBAN_RETURN_IF_ERROR(ValidateMask(mask, kAllowed));
+  DUBAN_RETURN_IF_ERROR(ValidateUpdateMask(mask, kAllowed));
   std::string body;
   patch.SerializeToString(&body);
   const RequestKey key{
       std::string(request_id),
       Sha256Hex(absl::StrCat(body, "|", absl::StrJoin(mask.paths(), ","), "|",
                              reason, "|", principal))};
-  return WithRetryOnConflict(
-      !patch.etag().empty(), [&]() -> absl::StatusOr<Item> {
-        DUBAN_ASSIGN_OR_RETURN(StoredPlan plan, store_->GetPlan(ids.first));
-        DUBAN_ASSIGN_OR_RETURN(StoredItem stored,
-                               store_->GetItem(ids.first, ids.second));
-        const std::string plan_name = absl::StrCat("plans/", ids.first);
-        const Plan::State state = plan.plan.state();
-        if (!amendment && state != Plan::DRAFT) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "plan \"", plan_name, "\" is ", StateName(state),
-              "; items of an issued plan change only through AmendItem"));
+  return WithRetryOnConflict(kMaxWriteAttempts, [&]() -> absl::StatusOr<Item> {
+    DUBAN_ASSIGN_OR_RETURN(StoredPlan plan, store_->GetPlan(ids.first));
+    DUBAN_ASSIGN_OR_RETURN(StoredItem stored,
+                           store_->GetItem(ids.first, ids.second));
+    const std::string plan_name = absl::StrCat("plans/", ids.first);
+    const Plan::State state = plan.plan.state();
+    if (!amendment && state != Plan::DRAFT) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "plan \"", plan_name, "\" is ", StateName(state),
+          "; items of an issued plan change only through AmendItem"));
+    }
+    if (amendment && state != Plan::ISSUED) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("plan \"", plan_name, "\" is ", StateName(state),
+                       "; AmendItem applies to ISSUED plans only",
+                       state == Plan::DRAFT ? " (use UpdateItem)" : ""));
+    }
+    // A retried amendment that went through answers the stored item.
+    if (!request_id.empty()) {
+      for (const auto& change : stored.item.amendments()) {
+        if (change.actor().request_id() == request_id) return Decorated(stored);
+      }
+    }
+    DUBAN_RETURN_IF_ERROR(
+        CheckEtag("item.etag", patch.etag(), stored.version, patch.name()));
+    Item item = stored.item;
+    for (const std::string& path : mask.paths()) {
+      if (path == "title") item.set_title(patch.title());
+      if (path == "target") item.set_target(patch.target());
+      if (path == "measures_text")
+        item.set_measures_text(patch.measures_text());
+      if (path == "measures") *item.mutable_measures() = patch.measures();
+      if (path == "responsible_units_text") {
+        item.set_responsible_units_text(patch.responsible_units_text());
+      }
+      if (path == "units") *item.mutable_units() = patch.units();
+      if (path == "units_open_ended") {
+        item.set_units_open_ended(patch.units_open_ended());
+      }
+      if (path == "indicators") *item.mutable_indicators() = patch.indicators();
+      if (path == "deadline") {
+        if (patch.has_deadline()) {
+          *item.mutable_deadline() = patch.deadline();
+        } else {
+          item.clear_deadline();
         }
-        if (amendment && state != Plan::ISSUED) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("plan \"", plan_name, "\" is ", StateName(state),
-                           "; AmendItem applies to ISSUED plans only",
-                           state == Plan::DRAFT ? " (use UpdateItem)" : ""));
-        }
-        // A retried amendment that went through answers the stored item.
-        if (!request_id.empty()) {
-          for (const auto& change : stored.item.amendments()) {
-            if (change.actor().request_id() == request_id)
-              return Decorated(stored);
-          }
-        }
-        DUBAN_RETURN_IF_ERROR(
-            CheckEtag("item.etag", patch.etag(), stored.version, patch.name()));
-        Item item = stored.item;
-        for (const std::string& path : mask.paths()) {
-          if (path == "title") item.set_title(patch.title());
-          if (path == "target") item.set_target(patch.target());
-          if (path == "measures_text")
-            item.set_measures_text(patch.measures_text());
-          if (path == "measures") *item.mutable_measures() = patch.measures();
-          if (path == "responsible_units_text") {
-            item.set_responsible_units_text(patch.responsible_units_text());
-          }
-          if (path == "units") *item.mutable_units() = patch.units();
-          if (path == "units_open_ended") {
-            item.set_units_open_ended(patch.units_open_ended());
-          }
-          if (path == "indicators")
-            *item.mutable_indicators() = patch.indicators();
-          if (path == "deadline") {
-            if (patch.has_deadline()) {
-              *item.mutable_deadline() = patch.deadline();
-            } else {
-              item.clear_deadline();
-            }
-          }
-          if (path == "aligned_items") {
-            *item.mutable_aligned_items() = patch.aligned_items();
-          }
-          if (path == "section_id") item.set_section_id(patch.section_id());
-        }
-        if (InMask(mask, "responsible_units_text") && !InMask(mask, "units")) {
-          ParsedUnits parsed =
-              ParseResponsibleUnits(item.responsible_units_text());
-          item.clear_units();
-          for (auto& unit : parsed.units) *item.add_units() = std::move(unit);
-          item.set_units_open_ended(parsed.open_ended);
-        }
-        DUBAN_RETURN_IF_ERROR(ValidateItem(item, plan.plan));
-        if (amendment) {
-          auto* change = item.add_amendments();
-          change->set_reason(std::string(reason));
-          change->mutable_actor()->set_principal(std::string(principal));
-          change->mutable_actor()->set_request_id(std::string(request_id));
-          SetTimestamp(clock_(), change->mutable_actor()->mutable_time());
-          for (const std::string& path : mask.paths()) change->add_fields(path);
-        }
-        DUBAN_ASSIGN_OR_RETURN(auto written,
-                               store_->UpdateItem(ids.first, plan.version, item,
-                                                  stored.version, key));
-        if (written.first == WriteOutcome::kReplayed) {
-          DUBAN_ASSIGN_OR_RETURN(StoredItem current,
-                                 store_->GetItem(ids.first, ids.second));
-          return Decorated(current);
-        }
-        return Decorated(StoredItem{item, written.second});
-      });
+      }
+      if (path == "aligned_items") {
+        *item.mutable_aligned_items() = patch.aligned_items();
+      }
+      if (path == "section_id") item.set_section_id(patch.section_id());
+    }
+    if (InMask(mask, "responsible_units_text") && !InMask(mask, "units")) {
+      ParsedUnits parsed = ParseResponsibleUnits(item.responsible_units_text());
+      item.clear_units();
+      for (auto& unit : parsed.units) *item.add_units() = std::move(unit);
+      item.set_units_open_ended(parsed.open_ended);
+    }
+    DUBAN_RETURN_IF_ERROR(ValidateItem(item, plan.plan));
+    if (amendment) {
+      auto* change = item.add_amendments();
+      change->set_reason(std::string(reason));
+      change->mutable_actor()->set_principal(std::string(principal));
+      change->mutable_actor()->set_request_id(std::string(request_id));
+      SetTimestamp(clock_(), change->mutable_actor()->mutable_time());
+      for (const std::string& path : mask.paths()) change->add_fields(path);
+    }
+    DUBAN_ASSIGN_OR_RETURN(
+        auto written,
+        store_->UpdateItem(ids.first, plan.version, item, stored.version, key));
+    if (written.first == WriteOutcome::kReplayed) {
+      DUBAN_ASSIGN_OR_RETURN(StoredItem current,
+                             store_->GetItem(ids.first, ids.second));
+      return Decorated(current);
+    }
+    return Decorated(StoredItem{item, written.second});
+  });
 }
 
 }  // namespace duban::plan

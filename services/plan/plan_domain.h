@@ -59,16 +59,6 @@ class PlanDomain {
   const Clock clock_;
 };
 
-// "plans/{plan}" → plan id; INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::string> ParsePlanName(absl::string_view field,
-                                          absl::string_view name);
-// "plans/{plan}/items/{item}" → (plan id, item id).
-absl::StatusOr<std::pair<std::string, std::string>> ParseItemName(
-    absl::string_view field, absl::string_view name);
-
-// The etag of a stored version.
-std::string EtagOf(int64_t version);
-
 }  // namespace duban::plan
 
 #endif  // DUBAN_SERVICES_PLAN_PLAN_DOMAIN_H_

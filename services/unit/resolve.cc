@@ -462,18 +462,6 @@ NormalizedName NormalizeUnitName(absl::string_view name) {
   return out;
 }
 
-bool IsValidUtf8(absl::string_view name) {
-  for (std::size_t i = 0; i < name.size();) {
-    const std::size_t at = i;
-    const char32_t cp = DecodeOne(name, &i);
-    if (cp == kReplacement) {
-      // A literal U+FFFD is three bytes; a decoding failure advances one.
-      if (i - at != 3) return false;
-    }
-  }
-  return true;
-}
-
 bool IsPlaceholderName(absl::string_view normalized) {
   const std::u32string s = Decode(normalized);
   if (s.size() > 12) return false;

@@ -37,9 +37,6 @@ struct NormalizedName {
 // ASCII lower-cased. Invalid UTF-8 bytes become U+FFFD.
 NormalizedName NormalizeUnitName(absl::string_view name);
 
-// True when `name` is well-formed UTF-8 (no overlongs, no surrogates).
-bool IsValidUtf8(absl::string_view name);
-
 // True when a normalized name denotes no unit in particular: 相关处室,
 // 各科室站, 有关单位, … (相关/有关/各/其他 + 处室/科室/单位/部门/…).
 bool IsPlaceholderName(absl::string_view normalized);

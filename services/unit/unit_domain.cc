@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/api.h"
 #include "common/ids.h"
 #include "common/status.h"
 #include "services/unit/resolve.h"
@@ -43,14 +44,6 @@ constexpr int kMaxPlanEntries = 20000;
 constexpr int kScanBatch = 1000;
 constexpr int kMaxListed = 20;  // assignments or names quoted in one error
 constexpr int kMaxHierarchyDepth = 64;
-// Marks the ABORTED of a stale etag sent by the caller: final, not retried.
-constexpr char kStaleEtagPayload[] = "duban.unit/stale-etag";
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
 
 Organization Decorated(const StoredOrganization& stored) {
   Organization org = stored.organization;
@@ -62,65 +55,6 @@ Unit Decorated(const StoredUnit& stored) {
   Unit unit = stored.unit;
   unit.set_etag(EtagOf(stored.version));
   return unit;
-}
-
-absl::StatusOr<int64_t> ParseEtag(absl::string_view field,
-                                  absl::string_view etag) {
-  int64_t version = 0;
-  absl::string_view digits = etag;
-  if (!absl::ConsumePrefix(&digits, "v") ||
-      !absl::SimpleAtoi(digits, &version) || version <= 0) {
-    return InvalidField(field, etag, "not an etag returned by this service");
-  }
-  return version;
-}
-
-// ABORTED when the caller sent an etag that no longer matches.
-absl::Status CheckEtag(absl::string_view field, absl::string_view etag,
-                       int64_t version, absl::string_view resource) {
-  if (etag.empty()) return absl::OkStatus();
-  DUBAN_ASSIGN_OR_RETURN(int64_t sent, ParseEtag(field, etag));
-  if (sent != version) {
-    absl::Status status = absl::AbortedError(
-        absl::StrCat(field, ": ", resource, " has changed (etag \"", etag,
-                     "\" is stale, current is \"", EtagOf(version),
-                     "\"); read it again and retry"));
-    status.SetPayload(kStaleEtagPayload, absl::Cord("1"));
-    return status;
-  }
-  return absl::OkStatus();
-}
-
-// Runs a read-check-write `attempt` again when another writer got in
-// between (ABORTED from the store), but not when the caller's own etag is
-// stale: that ABORTED is theirs to handle.
-template <typename Fn>
-auto WithRetryOnConflict(Fn attempt) -> decltype(attempt()) {
-  for (int i = 1;; ++i) {
-    auto result = attempt();
-    if (result.ok() || i == kMaxWriteAttempts ||
-        result.status().code() != absl::StatusCode::kAborted ||
-        result.status().GetPayload(kStaleEtagPayload).has_value()) {
-      return result;
-    }
-  }
-}
-
-absl::Status ValidateText(absl::string_view field, absl::string_view value,
-                          std::size_t max_bytes, bool required) {
-  if (required && value.empty()) {
-    return InvalidField(field, value, "is required");
-  }
-  if (value.size() > max_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": at most ", max_bytes, " bytes allowed (got ",
-                     value.size(), ")"));
-  }
-  if (!IsValidUtf8(value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": must be valid UTF-8"));
-  }
-  return absl::OkStatus();
 }
 
 // A printed name: UTF-8, at most kMaxNameBytes, something left after
@@ -135,67 +69,9 @@ absl::Status ValidateName(absl::string_view field, absl::string_view value,
   return absl::OkStatus();
 }
 
-absl::Status ValidateMask(const google::protobuf::FieldMask& mask,
-                          const std::set<std::string>& allowed) {
-  if (mask.paths().empty()) {
-    return absl::InvalidArgumentError(
-        "update_mask: must name at least one field to change");
-  }
-  for (const std::string& path : mask.paths()) {
-    if (allowed.count(path) == 0) {
-      return InvalidField("update_mask", path,
-                          absl::StrCat("unknown or not updatable; allowed: ",
-                                       absl::StrJoin(allowed, ", ")));
-    }
-  }
-  return absl::OkStatus();
-}
-
-bool InMask(const google::protobuf::FieldMask& mask, absl::string_view path) {
-  return std::find(mask.paths().begin(), mask.paths().end(), path) !=
-         mask.paths().end();
-}
-
-std::string EncodeToken(absl::string_view value) {
-  return absl::WebSafeBase64Escape(absl::StrCat("t1:", value));
-}
-
-absl::StatusOr<std::string> DecodeToken(absl::string_view token) {
-  std::string raw;
-  absl::string_view view;
-  if (absl::WebSafeBase64Unescape(token, &raw)) view = raw;
-  if (!absl::ConsumePrefix(&view, "t1:")) {
-    return InvalidField("page_token", token,
-                        "not a token from a previous response");
-  }
-  return std::string(view);
-}
-
-absl::StatusOr<int> PageSize(int requested, int fallback, int max) {
-  if (requested < 0) {
-    return InvalidField("page_size", absl::StrCat(requested),
-                        "must not be negative");
-  }
-  if (requested == 0) return fallback;
-  return std::min(requested, max);
-}
-
 absl::Status ValidateOptionalRequestId(absl::string_view request_id) {
   if (request_id.empty()) return absl::OkStatus();
   return ValidateRequestId("request_id", request_id);
-}
-
-absl::StatusOr<std::string> ChooseId(absl::string_view field,
-                                     absl::string_view id,
-                                     absl::string_view request_id,
-                                     absl::string_view prefix) {
-  DUBAN_RETURN_IF_ERROR(ValidateOptionalRequestId(request_id));
-  if (!id.empty()) {
-    DUBAN_RETURN_IF_ERROR(ValidateResourceId(field, id));
-    return std::string(id);
-  }
-  if (!request_id.empty()) return DeriveResourceId(prefix, request_id);
-  return RandomResourceId(prefix);
 }
 
 std::string OrganizationName(absl::string_view org_id) {
@@ -385,8 +261,6 @@ std::string UnassignableReason(
 
 }  // namespace
 
-std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
-
 absl::StatusOr<std::string> ParseOrganizationName(absl::string_view field,
                                                   absl::string_view name) {
   absl::string_view id = name;
@@ -407,34 +281,6 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseUnitName(
   }
   DUBAN_RETURN_IF_ERROR(ValidateResourceId(field, parts[1]));
   DUBAN_RETURN_IF_ERROR(ValidateResourceId(field, parts[3]));
-  return std::make_pair(std::string(parts[1]), std::string(parts[3]));
-}
-
-absl::StatusOr<std::string> ParsePlanName(absl::string_view field,
-                                          absl::string_view name) {
-  absl::string_view id = name;
-  if (!absl::ConsumePrefix(&id, "plans/") || id.empty() ||
-      absl::StrContains(id, '/')) {
-    return InvalidField(field, name, "must be \"plans/{plan}\"");
-  }
-  DUBAN_RETURN_IF_ERROR(ValidateResourceId(field, id));
-  return std::string(id);
-}
-
-absl::StatusOr<std::pair<std::string, std::string>> ParseItemName(
-    absl::string_view field, absl::string_view name) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "plans" || parts[2] != "items" ||
-      parts[3].empty() || parts[3].size() > 64) {
-    return InvalidField(field, name, "must be \"plans/{plan}/items/{item}\"");
-  }
-  DUBAN_RETURN_IF_ERROR(ValidateResourceId(field, parts[1]));
-  for (char c : parts[3]) {
-    if (!absl::ascii_isalnum(c) && c != '.' && c != '-') {
-      return InvalidField(field, name,
-                          "item ids are letters, digits, '.' and '-'");
-    }
-  }
   return std::make_pair(std::string(parts[1]), std::string(parts[3]));
 }
 
@@ -500,9 +346,10 @@ absl::Status UnitDomain::CheckParent(absl::string_view field,
 
 absl::StatusOr<Organization> UnitDomain::CreateOrganization(
     const v1::CreateOrganizationRequest& request) {
-  DUBAN_ASSIGN_OR_RETURN(std::string id,
-                         ChooseId("organization_id", request.organization_id(),
-                                  request.request_id(), "org"));
+  DUBAN_ASSIGN_OR_RETURN(
+      std::string id,
+      ChooseResourceId("organization_id", request.organization_id(),
+                       request.request_id(), "org"));
   const Organization& in = request.organization();
   DUBAN_RETURN_IF_ERROR(
       ValidateName("organization.display_name", in.display_name(), true));
@@ -568,7 +415,7 @@ absl::StatusOr<v1::ListOrganizationsResponse> UnitDomain::ListOrganizations(
   DUBAN_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(), 50, 500));
   std::string after;
   if (!request.page_token().empty()) {
-    DUBAN_ASSIGN_OR_RETURN(after, DecodeToken(request.page_token()));
+    DUBAN_ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token()));
   }
   if (!request.parent().empty()) {
     DUBAN_RETURN_IF_ERROR(
@@ -610,7 +457,7 @@ absl::StatusOr<v1::ListOrganizationsResponse> UnitDomain::ListOrganizations(
     }
     if (static_cast<int>(ids.size()) < page_size + 1) break;
   }
-  if (more) response.set_next_page_token(EncodeToken(last_included));
+  if (more) response.set_next_page_token(EncodePageToken(last_included));
   return response;
 }
 
@@ -621,7 +468,7 @@ absl::StatusOr<Organization> UnitDomain::UpdateOrganization(
   const Organization& in = request.organization();
   DUBAN_ASSIGN_OR_RETURN(std::string id,
                          ParseOrganizationName("organization.name", in.name()));
-  DUBAN_RETURN_IF_ERROR(ValidateMask(request.update_mask(), kAllowed));
+  DUBAN_RETURN_IF_ERROR(ValidateUpdateMask(request.update_mask(), kAllowed));
   const auto& mask = request.update_mask();
   if (InMask(mask, "display_name")) {
     DUBAN_RETURN_IF_ERROR(
@@ -646,51 +493,54 @@ absl::StatusOr<Organization> UnitDomain::UpdateOrganization(
   if (InMask(mask, "parent") && !in.parent().empty()) {
     DUBAN_RETURN_IF_ERROR(CheckParent("organization.parent", in.parent(), id));
   }
-  return WithRetryOnConflict([&]() -> absl::StatusOr<Organization> {
-    DUBAN_ASSIGN_OR_RETURN(StoredOrganization stored,
-                           store_->GetOrganization(id));
-    DUBAN_RETURN_IF_ERROR(
-        CheckEtag("organization.etag", in.etag(), stored.version, in.name()));
-    Organization org = stored.organization;
-    for (const std::string& path : mask.paths()) {
-      if (path == "display_name") org.set_display_name(in.display_name());
-      if (path == "aliases") *org.mutable_aliases() = in.aliases();
-      if (path == "level") org.set_level(in.level());
-      if (path == "parent") org.set_parent(in.parent());
-    }
-    if (InMask(mask, "display_name") || InMask(mask, "aliases")) {
-      DUBAN_RETURN_IF_ERROR(CheckOrganizationNamesFree(org));
-    }
-    SetTimestamp(clock_(), org.mutable_update_time());
-    DUBAN_ASSIGN_OR_RETURN(int64_t version,
-                           store_->UpdateOrganization(org, stored.version));
-    return Decorated(StoredOrganization{org, version});
-  });
+  return WithRetryOnConflict(
+      kMaxWriteAttempts, [&]() -> absl::StatusOr<Organization> {
+        DUBAN_ASSIGN_OR_RETURN(StoredOrganization stored,
+                               store_->GetOrganization(id));
+        DUBAN_RETURN_IF_ERROR(CheckEtag("organization.etag", in.etag(),
+                                        stored.version, in.name()));
+        Organization org = stored.organization;
+        for (const std::string& path : mask.paths()) {
+          if (path == "display_name") org.set_display_name(in.display_name());
+          if (path == "aliases") *org.mutable_aliases() = in.aliases();
+          if (path == "level") org.set_level(in.level());
+          if (path == "parent") org.set_parent(in.parent());
+        }
+        if (InMask(mask, "display_name") || InMask(mask, "aliases")) {
+          DUBAN_RETURN_IF_ERROR(CheckOrganizationNamesFree(org));
+        }
+        SetTimestamp(clock_(), org.mutable_update_time());
+        DUBAN_ASSIGN_OR_RETURN(int64_t version,
+                               store_->UpdateOrganization(org, stored.version));
+        return Decorated(StoredOrganization{org, version});
+      });
 }
 
 absl::Status UnitDomain::DeleteOrganization(
     const v1::DeleteOrganizationRequest& request) {
   DUBAN_ASSIGN_OR_RETURN(std::string id,
                          ParseOrganizationName("name", request.name()));
-  return WithRetryOnConflict([&]() -> absl::StatusOr<bool> {
-           DUBAN_ASSIGN_OR_RETURN(StoredOrganization stored,
-                                  store_->GetOrganization(id));
-           DUBAN_RETURN_IF_ERROR(CheckEtag("etag", request.etag(),
-                                           stored.version, request.name()));
-           v1::ListOrganizationsRequest children;
-           children.set_parent(request.name());
-           children.set_page_size(1);
-           DUBAN_ASSIGN_OR_RETURN(auto listed, ListOrganizations(children));
-           if (listed.organizations_size() > 0) {
-             return absl::FailedPreconditionError(absl::StrCat(
-                 "organization \"", request.name(), "\" is the parent of \"",
-                 listed.organizations(0).name(),
-                 "\"; delete or re-parent its children first"));
-           }
-           DUBAN_RETURN_IF_ERROR(
-               store_->DeleteOrganization(id, stored.version));
-           return true;
-         })
+  return WithRetryOnConflict(
+             kMaxWriteAttempts,
+             [&]() -> absl::StatusOr<bool> {
+               DUBAN_ASSIGN_OR_RETURN(StoredOrganization stored,
+                                      store_->GetOrganization(id));
+               DUBAN_RETURN_IF_ERROR(CheckEtag("etag", request.etag(),
+                                               stored.version, request.name()));
+               v1::ListOrganizationsRequest children;
+               children.set_parent(request.name());
+               children.set_page_size(1);
+               DUBAN_ASSIGN_OR_RETURN(auto listed, ListOrganizations(children));
+               if (listed.organizations_size() > 0) {
+                 return absl::FailedPreconditionError(absl::StrCat(
+                     "organization \"", request.name(),
+                     "\" is the parent of \"", listed.organizations(0).name(),
+                     "\"; delete or re-parent its children first"));
+               }
+               DUBAN_RETURN_IF_ERROR(
+                   store_->DeleteOrganization(id, stored.version));
+               return true;
+             })
       .status();
 }
 
@@ -701,9 +551,9 @@ absl::StatusOr<Unit> UnitDomain::CreateUnit(
     const v1::CreateUnitRequest& request) {
   DUBAN_ASSIGN_OR_RETURN(std::string org_id,
                          ParseOrganizationName("parent", request.parent()));
-  DUBAN_ASSIGN_OR_RETURN(
-      std::string unit_id,
-      ChooseId("unit_id", request.unit_id(), request.request_id(), "unit"));
+  DUBAN_ASSIGN_OR_RETURN(std::string unit_id,
+                         ChooseResourceId("unit_id", request.unit_id(),
+                                          request.request_id(), "unit"));
   const Unit& in = request.unit();
   DUBAN_ASSIGN_OR_RETURN(std::vector<std::string> member_ids,
                          ValidateUnit(in, org_id, unit_id));
@@ -748,7 +598,7 @@ absl::StatusOr<v1::ListUnitsResponse> UnitDomain::ListUnits(
   }
   std::string after;
   if (!request.page_token().empty()) {
-    DUBAN_ASSIGN_OR_RETURN(after, DecodeToken(request.page_token()));
+    DUBAN_ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token()));
   }
   DUBAN_ASSIGN_OR_RETURN(std::vector<StoredUnit> units,
                          store_->ListUnits(org_id));
@@ -765,7 +615,7 @@ absl::StatusOr<v1::ListUnitsResponse> UnitDomain::ListUnits(
       continue;
     }
     if (response.units_size() == page_size) {
-      response.set_next_page_token(EncodeToken(last_included));
+      response.set_next_page_token(EncodePageToken(last_included));
       break;
     }
     *response.add_units() = Decorated(stored);
@@ -779,7 +629,7 @@ absl::StatusOr<Unit> UnitDomain::ChangeUnit(
     absl::string_view etag,
     const std::function<absl::StatusOr<bool>(Unit*)>& change) {
   DUBAN_ASSIGN_OR_RETURN(auto ids, ParseUnitName("name", name));
-  return WithRetryOnConflict([&]() -> absl::StatusOr<Unit> {
+  return WithRetryOnConflict(kMaxWriteAttempts, [&]() -> absl::StatusOr<Unit> {
     DUBAN_ASSIGN_OR_RETURN(StoredUnit stored,
                            store_->GetUnit(ids.first, ids.second));
     DUBAN_RETURN_IF_ERROR(CheckEtag(etag_field, etag, stored.version, name));
@@ -802,7 +652,7 @@ absl::StatusOr<Unit> UnitDomain::UpdateUnit(
       "short_name", "full_name", "aliases", "kind", "members", "active"};
   const Unit& in = request.unit();
   DUBAN_RETURN_IF_ERROR(ParseUnitName("unit.name", in.name()).status());
-  DUBAN_RETURN_IF_ERROR(ValidateMask(request.update_mask(), kAllowed));
+  DUBAN_RETURN_IF_ERROR(ValidateUpdateMask(request.update_mask(), kAllowed));
   const auto& mask = request.update_mask();
   if (InMask(mask, "active") && !in.active()) {
     return InvalidField("unit.active", "false",
@@ -890,119 +740,122 @@ absl::StatusOr<v1::DeactivateUnitResponse> UnitDomain::DeactivateUnit(
                                      kMaxPrincipalBytes, false));
   DUBAN_RETURN_IF_ERROR(ValidateOptionalRequestId(request.request_id()));
 
-  return WithRetryOnConflict([&]()
-                                 -> absl::StatusOr<v1::DeactivateUnitResponse> {
-    DUBAN_ASSIGN_OR_RETURN(int64_t version,
-                           store_->GetAssignmentVersion(org_id));
-    DUBAN_ASSIGN_OR_RETURN(StoredUnit stored,
-                           store_->GetUnit(org_id, ids.second));
-    v1::DeactivateUnitResponse response;
-    if (!stored.unit.active()) {  // done before (or a retry of this call)
-      *response.mutable_unit() = Decorated(stored);
-      return response;
-    }
-    DUBAN_RETURN_IF_ERROR(
-        CheckEtag("etag", request.etag(), stored.version, request.name()));
-    DUBAN_ASSIGN_OR_RETURN(
-        std::vector<StoredAssignment> held,
-        ScanAll(org_id, {AssignmentScope::Kind::kUnit, ids.second}));
-    std::vector<Assignment> active;
-    std::set<std::string> pending_plans;
-    for (const StoredAssignment& s : held) {
-      if (s.assignment.state() == Assignment::ACTIVE)
-        active.push_back(s.assignment);
-      if (s.assignment.state() == Assignment::PENDING) {
-        pending_plans.insert(s.assignment.plan());
-      }
-    }
-    if (!pending_plans.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "unit \"", request.name(), "\" has PENDING assignments of ",
-          absl::StrJoin(pending_plans, ", "),
-          "; they must be committed or discarded before it is deactivated"));
-    }
-    if (!active.empty() && to_id.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "unit \"", request.name(), "\" still holds ", active.size(),
-          " active assignment(s): ", DescribeAssignments(active),
-          "; pass reassign_to to hand them over, or reassign them first"));
-    }
-    AssignmentWrite write;
-    write.expected_version = version;
-    write.unit_versions.push_back({ids.second, stored.version});
-    const absl::Time now = clock_();
-    if (!active.empty()) {
-      auto to = store_->GetUnit(org_id, to_id);
-      if (to.status().code() == absl::StatusCode::kNotFound) {
-        return absl::NotFoundError(absl::StrCat(
-            "reassign_to: unit \"", request.reassign_to(), "\" not found"));
-      }
-      if (!to.ok()) return to.status();
-      if (!to->unit.active()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("reassign_to: unit \"", request.reassign_to(),
-                         "\" is inactive and cannot take assignments"));
-      }
-      if (to->unit.kind() == Unit::PLACEHOLDER) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("reassign_to: unit \"", request.reassign_to(),
-                         "\" is a PLACEHOLDER and cannot take assignments"));
-      }
-      write.unit_versions.push_back({to_id, to->version});
-      // What the new unit already answers for, by item.
-      DUBAN_ASSIGN_OR_RETURN(
-          std::vector<StoredAssignment> to_held,
-          ScanAll(org_id, {AssignmentScope::Kind::kUnit, to_id}));
-      std::map<std::string, Assignment> to_active;
-      for (const StoredAssignment& s : to_held) {
-        if (s.assignment.state() == Assignment::ACTIVE) {
-          to_active[s.assignment.item()] = s.assignment;
+  return WithRetryOnConflict(
+      kMaxWriteAttempts, [&]() -> absl::StatusOr<v1::DeactivateUnitResponse> {
+        DUBAN_ASSIGN_OR_RETURN(int64_t version,
+                               store_->GetAssignmentVersion(org_id));
+        DUBAN_ASSIGN_OR_RETURN(StoredUnit stored,
+                               store_->GetUnit(org_id, ids.second));
+        v1::DeactivateUnitResponse response;
+        if (!stored.unit.active()) {  // done before (or a retry of this call)
+          *response.mutable_unit() = Decorated(stored);
+          return response;
         }
-      }
-      for (const Assignment& old : active) {
-        Assignment ended = old;
-        ended.set_state(Assignment::ENDED);
-        SetActor(request.principal(), request.request_id(), now,
-                 ended.mutable_ended());
-        ended.set_end_reason(request.reason());
-        write.put.push_back(ended);
-        *response.add_ended() = ended;
-        auto existing = to_active.find(old.item());
-        if (existing != to_active.end()) {
-          if (old.role() == v1::LEAD && existing->second.role() != v1::LEAD) {
-            existing->second.set_role(v1::LEAD);
-            write.put.push_back(existing->second);
-            *response.add_reassigned() = existing->second;
+        DUBAN_RETURN_IF_ERROR(
+            CheckEtag("etag", request.etag(), stored.version, request.name()));
+        DUBAN_ASSIGN_OR_RETURN(
+            std::vector<StoredAssignment> held,
+            ScanAll(org_id, {AssignmentScope::Kind::kUnit, ids.second}));
+        std::vector<Assignment> active;
+        std::set<std::string> pending_plans;
+        for (const StoredAssignment& s : held) {
+          if (s.assignment.state() == Assignment::ACTIVE)
+            active.push_back(s.assignment);
+          if (s.assignment.state() == Assignment::PENDING) {
+            pending_plans.insert(s.assignment.plan());
           }
-          continue;
         }
-        Assignment taken;
-        taken.set_name(NewAssignmentName(
-            request.request_id().empty()
-                ? std::string()
-                : absl::StrCat("deactivate|", request.name(), "|",
-                               request.request_id(), "|", old.name())));
-        taken.set_item(old.item());
-        taken.set_plan(old.plan());
-        taken.set_unit(request.reassign_to());
-        taken.set_role(old.role());
-        taken.set_state(Assignment::ACTIVE);
-        SetActor(request.principal(), request.request_id(), now,
-                 taken.mutable_assigned());
-        taken.set_replaces(old.name());
-        to_active[old.item()] = taken;
-        write.put.push_back(taken);
-        *response.add_reassigned() = taken;
-      }
-    }
-    Unit unit = stored.unit;
-    unit.set_active(false);
-    SetTimestamp(now, unit.mutable_update_time());
-    write.units.push_back(unit);
-    DUBAN_RETURN_IF_ERROR(store_->WriteAssignments(org_id, write).status());
-    *response.mutable_unit() = Decorated(StoredUnit{unit, stored.version + 1});
-    return response;
-  });
+        if (!pending_plans.empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "unit \"", request.name(), "\" has PENDING assignments of ",
+              absl::StrJoin(pending_plans, ", "),
+              "; they must be committed or discarded before it is "
+              "deactivated"));
+        }
+        if (!active.empty() && to_id.empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "unit \"", request.name(), "\" still holds ", active.size(),
+              " active assignment(s): ", DescribeAssignments(active),
+              "; pass reassign_to to hand them over, or reassign them first"));
+        }
+        AssignmentWrite write;
+        write.expected_version = version;
+        write.unit_versions.push_back({ids.second, stored.version});
+        const absl::Time now = clock_();
+        if (!active.empty()) {
+          auto to = store_->GetUnit(org_id, to_id);
+          if (to.status().code() == absl::StatusCode::kNotFound) {
+            return absl::NotFoundError(absl::StrCat(
+                "reassign_to: unit \"", request.reassign_to(), "\" not found"));
+          }
+          if (!to.ok()) return to.status();
+          if (!to->unit.active()) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("reassign_to: unit \"", request.reassign_to(),
+                             "\" is inactive and cannot take assignments"));
+          }
+          if (to->unit.kind() == Unit::PLACEHOLDER) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "reassign_to: unit \"", request.reassign_to(),
+                "\" is a PLACEHOLDER and cannot take assignments"));
+          }
+          write.unit_versions.push_back({to_id, to->version});
+          // What the new unit already answers for, by item.
+          DUBAN_ASSIGN_OR_RETURN(
+              std::vector<StoredAssignment> to_held,
+              ScanAll(org_id, {AssignmentScope::Kind::kUnit, to_id}));
+          std::map<std::string, Assignment> to_active;
+          for (const StoredAssignment& s : to_held) {
+            if (s.assignment.state() == Assignment::ACTIVE) {
+              to_active[s.assignment.item()] = s.assignment;
+            }
+          }
+          for (const Assignment& old : active) {
+            Assignment ended = old;
+            ended.set_state(Assignment::ENDED);
+            SetActor(request.principal(), request.request_id(), now,
+                     ended.mutable_ended());
+            ended.set_end_reason(request.reason());
+            write.put.push_back(ended);
+            *response.add_ended() = ended;
+            auto existing = to_active.find(old.item());
+            if (existing != to_active.end()) {
+              if (old.role() == v1::LEAD &&
+                  existing->second.role() != v1::LEAD) {
+                existing->second.set_role(v1::LEAD);
+                write.put.push_back(existing->second);
+                *response.add_reassigned() = existing->second;
+              }
+              continue;
+            }
+            Assignment taken;
+            taken.set_name(NewAssignmentName(
+                request.request_id().empty()
+                    ? std::string()
+                    : absl::StrCat("deactivate|", request.name(), "|",
+                                   request.request_id(), "|", old.name())));
+            taken.set_item(old.item());
+            taken.set_plan(old.plan());
+            taken.set_unit(request.reassign_to());
+            taken.set_role(old.role());
+            taken.set_state(Assignment::ACTIVE);
+            SetActor(request.principal(), request.request_id(), now,
+                     taken.mutable_assigned());
+            taken.set_replaces(old.name());
+            to_active[old.item()] = taken;
+            write.put.push_back(taken);
+            *response.add_reassigned() = taken;
+          }
+        }
+        Unit unit = stored.unit;
+        unit.set_active(false);
+        SetTimestamp(now, unit.mutable_update_time());
+        write.units.push_back(unit);
+        DUBAN_RETURN_IF_ERROR(store_->WriteAssignments(org_id, write).status());
+        *response.mutable_unit() =
+            Decorated(StoredUnit{unit, stored.version + 1});
+        return response;
+      });
 }
 
 // --- resolution
@@ -1059,7 +912,7 @@ UnitDomain::ListFiltered(absl::string_view org_id, const AssignmentScope& scope,
                          const std::function<bool(const Assignment&)>& keep) {
   int64_t after = 0;
   if (!page_token.empty()) {
-    DUBAN_ASSIGN_OR_RETURN(std::string raw, DecodeToken(page_token));
+    DUBAN_ASSIGN_OR_RETURN(std::string raw, DecodePageToken(page_token));
     if (!absl::SimpleAtoi(raw, &after) || after < 0) {
       return InvalidField("page_token", page_token,
                           "not a token from a previous response");
@@ -1086,7 +939,7 @@ UnitDomain::ListFiltered(absl::string_view org_id, const AssignmentScope& scope,
   }
   return std::make_pair(
       std::move(page),
-      more ? EncodeToken(absl::StrCat(last_included)) : std::string());
+      more ? EncodePageToken(absl::StrCat(last_included)) : std::string());
 }
 
 absl::StatusOr<v1::CreatePlanAssignmentsResponse>
@@ -1148,6 +1001,7 @@ UnitDomain::CreatePlanAssignments(
   };
 
   return WithRetryOnConflict(
+      kMaxWriteAttempts,
       [&]() -> absl::StatusOr<v1::CreatePlanAssignmentsResponse> {
         // Where the plan's assignments live, if anywhere yet.
         DUBAN_ASSIGN_OR_RETURN(std::string bound,
@@ -1296,6 +1150,7 @@ UnitDomain::CommitPlanAssignments(
         "\" has no assignments to commit (call CreatePlanAssignments first)"));
   };
   return WithRetryOnConflict(
+      kMaxWriteAttempts,
       [&]() -> absl::StatusOr<v1::CommitPlanAssignmentsResponse> {
         DUBAN_ASSIGN_OR_RETURN(std::string org_id,
                                store_->GetPlanOrganization(plan_id));
@@ -1339,6 +1194,7 @@ UnitDomain::DiscardPlanAssignments(
                          ParsePlanName("plan", request.plan()));
   DUBAN_RETURN_IF_ERROR(ValidateOptionalRequestId(request.request_id()));
   return WithRetryOnConflict(
+      kMaxWriteAttempts,
       [&]() -> absl::StatusOr<v1::DiscardPlanAssignmentsResponse> {
         v1::DiscardPlanAssignmentsResponse response;
         DUBAN_ASSIGN_OR_RETURN(std::string org_id,
@@ -1411,7 +1267,7 @@ absl::StatusOr<v1::ListAssignmentsResponse> UnitDomain::ListAssignments(
   v1::ListAssignmentsResponse response;
   if (org_id.empty()) {  // the plan has no assignments
     if (!request.page_token().empty()) {
-      DUBAN_RETURN_IF_ERROR(DecodeToken(request.page_token()).status());
+      DUBAN_RETURN_IF_ERROR(DecodePageToken(request.page_token()).status());
     }
     return response;
   }
@@ -1499,98 +1355,104 @@ absl::StatusOr<v1::ReassignItemResponse> UnitDomain::ReassignItem(
     return response;
   };
 
-  return WithRetryOnConflict([&]() -> absl::StatusOr<v1::ReassignItemResponse> {
-    DUBAN_ASSIGN_OR_RETURN(bool seen, store_->RequestSeen(org_id, kScope, key));
-    if (seen) return replayed();
-    const auto no_assignment = [&] {
-      return absl::NotFoundError(absl::StrCat(
-          "from_unit: unit \"", request.from_unit(),
-          "\" holds no active assignment on item \"", request.item(), "\""));
-    };
-    DUBAN_ASSIGN_OR_RETURN(std::string bound,
-                           store_->GetPlanOrganization(item.first));
-    if (bound != org_id) return no_assignment();
-    DUBAN_ASSIGN_OR_RETURN(int64_t version,
-                           store_->GetAssignmentVersion(org_id));
-    DUBAN_ASSIGN_OR_RETURN(
-        std::vector<StoredAssignment> on_item,
-        ScanAll(org_id, {AssignmentScope::Kind::kItem, item_scope}));
-    const Assignment* from_active = nullptr;
-    const Assignment* to_active = nullptr;
-    bool pending = false;
-    for (const StoredAssignment& s : on_item) {
-      const Assignment& a = s.assignment;
-      pending |= a.state() == Assignment::PENDING;
-      if (a.state() != Assignment::ACTIVE) continue;
-      if (a.unit() == request.from_unit()) from_active = &a;
-      if (a.unit() == request.to_unit()) to_active = &a;
-    }
-    if (pending) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "item: the assignments of \"", request.item(),
-          "\" are PENDING (their plan is not issued yet); commit them first"));
-    }
-    if (from_active == nullptr) return no_assignment();
-    auto target = store_->GetUnit(org_id, to.second);
-    if (target.status().code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(
-          absl::StrCat("to_unit: unit \"", request.to_unit(), "\" not found"));
-    }
-    if (!target.ok()) return target.status();
-    if (!target->unit.active()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("to_unit: unit \"", request.to_unit(),
-                       "\" is inactive and cannot take assignments"));
-    }
-    if (target->unit.kind() == Unit::PLACEHOLDER) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("to_unit: unit \"", request.to_unit(),
-                       "\" is a PLACEHOLDER and cannot take assignments"));
-    }
-    if (to_active != nullptr) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "to_unit: unit \"", request.to_unit(), "\" already answers for \"",
-          request.item(), "\" (", to_active->name(), ")"));
-    }
-    const absl::Time now = clock_();
-    const bool move = request.mode() == v1::ReassignItemRequest::MOVE;
-    v1::ReassignItemResponse response;
-    Assignment& from_assignment = *response.mutable_from_assignment();
-    from_assignment = *from_active;
-    if (move) {
-      from_assignment.set_state(Assignment::ENDED);
-      SetActor(request.principal(), request.request_id(), now,
-               from_assignment.mutable_ended());
-      from_assignment.set_end_reason(request.reason());
-    }
-    Assignment& created = *response.mutable_to_assignment();
-    created.set_name(NewAssignmentName(
-        request.request_id().empty()
-            ? std::string()
-            : absl::StrCat("reassign|", org_id, "|", request.request_id())));
-    created.set_item(request.item());
-    created.set_plan(absl::StrCat("plans/", item.first));
-    created.set_unit(request.to_unit());
-    created.set_role(request.role() != v1::ROLE_UNSPECIFIED ? request.role()
-                     : move ? from_active->role()
-                            : v1::CO);
-    created.set_state(Assignment::ACTIVE);
-    SetActor(request.principal(), request.request_id(), now,
-             created.mutable_assigned());
-    if (move) created.set_replaces(from_active->name());
+  return WithRetryOnConflict(
+      kMaxWriteAttempts, [&]() -> absl::StatusOr<v1::ReassignItemResponse> {
+        DUBAN_ASSIGN_OR_RETURN(bool seen,
+                               store_->RequestSeen(org_id, kScope, key));
+        if (seen) return replayed();
+        const auto no_assignment = [&] {
+          return absl::NotFoundError(
+              absl::StrCat("from_unit: unit \"", request.from_unit(),
+                           "\" holds no active assignment on item \"",
+                           request.item(), "\""));
+        };
+        DUBAN_ASSIGN_OR_RETURN(std::string bound,
+                               store_->GetPlanOrganization(item.first));
+        if (bound != org_id) return no_assignment();
+        DUBAN_ASSIGN_OR_RETURN(int64_t version,
+                               store_->GetAssignmentVersion(org_id));
+        DUBAN_ASSIGN_OR_RETURN(
+            std::vector<StoredAssignment> on_item,
+            ScanAll(org_id, {AssignmentScope::Kind::kItem, item_scope}));
+        const Assignment* from_active = nullptr;
+        const Assignment* to_active = nullptr;
+        bool pending = false;
+        for (const StoredAssignment& s : on_item) {
+          const Assignment& a = s.assignment;
+          pending |= a.state() == Assignment::PENDING;
+          if (a.state() != Assignment::ACTIVE) continue;
+          if (a.unit() == request.from_unit()) from_active = &a;
+          if (a.unit() == request.to_unit()) to_active = &a;
+        }
+        if (pending) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("item: the assignments of \"", request.item(),
+                           "\" are PENDING (their plan is not issued yet); "
+                           "commit them first"));
+        }
+        if (from_active == nullptr) return no_assignment();
+        auto target = store_->GetUnit(org_id, to.second);
+        if (target.status().code() == absl::StatusCode::kNotFound) {
+          return absl::NotFoundError(absl::StrCat(
+              "to_unit: unit \"", request.to_unit(), "\" not found"));
+        }
+        if (!target.ok()) return target.status();
+        if (!target->unit.active()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("to_unit: unit \"", request.to_unit(),
+                           "\" is inactive and cannot take assignments"));
+        }
+        if (target->unit.kind() == Unit::PLACEHOLDER) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("to_unit: unit \"", request.to_unit(),
+                           "\" is a PLACEHOLDER and cannot take assignments"));
+        }
+        if (to_active != nullptr) {
+          return absl::AlreadyExistsError(
+              absl::StrCat("to_unit: unit \"", request.to_unit(),
+                           "\" already answers for \"", request.item(), "\" (",
+                           to_active->name(), ")"));
+        }
+        const absl::Time now = clock_();
+        const bool move = request.mode() == v1::ReassignItemRequest::MOVE;
+        v1::ReassignItemResponse response;
+        Assignment& from_assignment = *response.mutable_from_assignment();
+        from_assignment = *from_active;
+        if (move) {
+          from_assignment.set_state(Assignment::ENDED);
+          SetActor(request.principal(), request.request_id(), now,
+                   from_assignment.mutable_ended());
+          from_assignment.set_end_reason(request.reason());
+        }
+        Assignment& created = *response.mutable_to_assignment();
+        created.set_name(
+            NewAssignmentName(request.request_id().empty()
+                                  ? std::string()
+                                  : absl::StrCat("reassign|", org_id, "|",
+                                                 request.request_id())));
+        created.set_item(request.item());
+        created.set_plan(absl::StrCat("plans/", item.first));
+        created.set_unit(request.to_unit());
+        created.set_role(request.role() != v1::ROLE_UNSPECIFIED ? request.role()
+                         : move ? from_active->role()
+                                : v1::CO);
+        created.set_state(Assignment::ACTIVE);
+        SetActor(request.principal(), request.request_id(), now,
+                 created.mutable_assigned());
+        if (move) created.set_replaces(from_active->name());
 
-    AssignmentWrite write;
-    write.expected_version = version;
-    write.unit_versions.push_back({to.second, target->version});
-    write.request_scope = kScope;
-    write.request = key;
-    if (move) write.put.push_back(from_assignment);
-    write.put.push_back(created);
-    DUBAN_ASSIGN_OR_RETURN(WriteOutcome outcome,
-                           store_->WriteAssignments(org_id, write));
-    if (outcome == WriteOutcome::kReplayed) return replayed();
-    return response;
-  });
+        AssignmentWrite write;
+        write.expected_version = version;
+        write.unit_versions.push_back({to.second, target->version});
+        write.request_scope = kScope;
+        write.request = key;
+        if (move) write.put.push_back(from_assignment);
+        write.put.push_back(created);
+        DUBAN_ASSIGN_OR_RETURN(WriteOutcome outcome,
+                               store_->WriteAssignments(org_id, write));
+        if (outcome == WriteOutcome::kReplayed) return replayed();
+        return response;
+      });
 }
 
 }  // namespace duban::unit

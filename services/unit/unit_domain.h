@@ -96,15 +96,6 @@ absl::StatusOr<std::string> ParseOrganizationName(absl::string_view field,
 // "organizations/{org}/units/{unit}" → (org id, unit id).
 absl::StatusOr<std::pair<std::string, std::string>> ParseUnitName(
     absl::string_view field, absl::string_view name);
-// "plans/{plan}" → plan id.
-absl::StatusOr<std::string> ParsePlanName(absl::string_view field,
-                                          absl::string_view name);
-// "plans/{plan}/items/{item}" → (plan id, item id).
-absl::StatusOr<std::pair<std::string, std::string>> ParseItemName(
-    absl::string_view field, absl::string_view name);
-
-// The etag of a stored version.
-std::string EtagOf(int64_t version);
 
 }  // namespace duban::unit
 

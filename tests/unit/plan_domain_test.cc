@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/plan/memory_store.h"
@@ -129,16 +130,21 @@ TEST_F(PlanDomainTest, PersistentConflictEndsInAborted) {
             absl::StatusCode::kAborted);
 }
 
-TEST_F(PlanDomainTest, ConflictIsNotRetriedWhenTheCallerPinnedTheEtag) {
+TEST_F(PlanDomainTest, StaleCallerEtagIsAbortedWithoutAWriteOrRetry) {
   v1::Plan plan = Import("p");
-  store_.conflicts = 1;
+  v1::UpdatePlanRequest update;
+  update.mutable_plan()->set_name("plans/p");
+  update.mutable_plan()->set_title("新");
+  update.mutable_update_mask()->add_paths("title");
+  ASSERT_TRUE(domain_.UpdatePlan(update).ok());
   store_.update_calls = 0;
   v1::IssuePlanRequest request;
   request.set_name("plans/p");
-  request.set_etag(plan.etag());
-  EXPECT_EQ(domain_.IssuePlan(request).status().code(),
-            absl::StatusCode::kAborted);
-  EXPECT_EQ(store_.update_calls, 1);
+  request.set_etag(plan.etag());  // read before the update
+  auto issued = domain_.IssuePlan(request);
+  EXPECT_EQ(issued.status().code(), absl::StatusCode::kAborted);
+  EXPECT_TRUE(IsStaleEtag(issued.status()));
+  EXPECT_EQ(store_.update_calls, 0);
 }
 
 TEST_F(PlanDomainTest, StoreOutageIsUnavailable) {

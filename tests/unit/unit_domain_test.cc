@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "common/api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/unit/memory_store.h"

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/unit/resolve.h"

@@ -1,0 +1,95 @@
+#include "common/server_main.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "common/config.h"
+#include "common/log.h"
+
+ABSL_FLAG(std::string, listen, "",
+          "Address to serve gRPC on, HOST:PORT (default: the server's own)");
+ABSL_FLAG(std::string, redis, "127.0.0.1:6390", "Redis address, HOST:PORT");
+ABSL_FLAG(std::string, redis_user, "", "Redis ACL user (optional)");
+ABSL_FLAG(std::string, redis_password_file, "",
+          "File holding the Redis password (optional)");
+ABSL_FLAG(int, redis_pool, 16, "Redis connections in the pool, 1-256");
+ABSL_FLAG(bool, reflection, false, "Enable gRPC server reflection");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+ABSL_FLAG(int, shutdown_seconds, 10,
+          "How long in-flight calls get to finish on SIGTERM, 0-600");
+
+namespace duban {
+
+void ExitWithConfigError(absl::string_view program, absl::string_view message) {
+  std::cerr << program << ": " << message << "\n";
+  std::exit(2);
+}
+
+ServerConfig ParseServerConfig(int argc, char** argv, absl::string_view program,
+                               absl::string_view default_listen,
+                               absl::string_view service_name) {
+  SetLogComponent(program);
+  ParseFlagsWithEnv(
+      argc, argv,
+      absl::StrCat(program, ": a duban server.\n",
+                   "Every flag can also be set as DUBAN_<FLAG>."));
+  auto fail = [&](absl::string_view message) {
+    ExitWithConfigError(program, message);
+  };
+
+  const std::string level = absl::GetFlag(FLAGS_log_level);
+  if (level == "debug") {
+    SetMinLogLevel(LogLevel::kDebug);
+  } else if (level == "info") {
+    SetMinLogLevel(LogLevel::kInfo);
+  } else if (level == "warning") {
+    SetMinLogLevel(LogLevel::kWarning);
+  } else if (level == "error") {
+    SetMinLogLevel(LogLevel::kError);
+  } else {
+    fail(absl::StrCat(
+        "--log_level: must be debug, info, warning or error (got \"", level,
+        "\")"));
+  }
+
+  ServerConfig config;
+  config.server.listen = absl::GetFlag(FLAGS_listen);
+  if (config.server.listen.empty()) {
+    config.server.listen = std::string(default_listen);
+  }
+  if (auto s = ValidateHostPort("--listen", config.server.listen); !s.ok()) {
+    fail(s.message());
+  }
+  if (auto s = ParseRedisAddress("--redis", absl::GetFlag(FLAGS_redis),
+                                 &config.redis);
+      !s.ok()) {
+    fail(s.message());
+  }
+  config.redis.pool_size = absl::GetFlag(FLAGS_redis_pool);
+  if (config.redis.pool_size < 1 || config.redis.pool_size > 256) {
+    fail(absl::StrCat("--redis_pool: must be 1-256 (got ",
+                      config.redis.pool_size, ")"));
+  }
+  config.redis.user = absl::GetFlag(FLAGS_redis_user);
+  config.redis.client_name = std::string(program);
+  if (const std::string file = absl::GetFlag(FLAGS_redis_password_file);
+      !file.empty()) {
+    auto password = ReadSecretFile("--redis_password_file", file);
+    if (!password.ok()) fail(password.status().message());
+    config.redis.password = *password;
+  }
+  const int shutdown_seconds = absl::GetFlag(FLAGS_shutdown_seconds);
+  if (shutdown_seconds < 0 || shutdown_seconds > 600) {
+    fail(absl::StrCat("--shutdown_seconds: must be 0-600 (got ",
+                      shutdown_seconds, ")"));
+  }
+  config.server.service_name = std::string(service_name);
+  config.server.enable_reflection = absl::GetFlag(FLAGS_reflection);
+  config.server.shutdown_deadline = absl::Seconds(shutdown_seconds);
+  return config;
+}
+
+}  // namespace duban
