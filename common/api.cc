@@ -170,6 +170,17 @@ void SetTimestamp(absl::Time time, google::protobuf::Timestamp* timestamp) {
   timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
 }
 
+absl::StatusOr<std::string> ParseOrganizationName(absl::string_view field,
+                                                  absl::string_view name) {
+  absl::string_view id = name;
+  if (!absl::ConsumePrefix(&id, "organizations/") || id.empty() ||
+      absl::StrContains(id, '/')) {
+    return InvalidField(field, name, "must be \"organizations/{org}\"");
+  }
+  DUBAN_RETURN_IF_ERROR(ValidateResourceId(field, id));
+  return std::string(id);
+}
+
 absl::StatusOr<std::string> ParsePlanName(absl::string_view field,
                                           absl::string_view name) {
   absl::string_view id = name;

@@ -84,7 +84,11 @@ absl::StatusOr<std::string> ChooseResourceId(absl::string_view field,
 
 void SetTimestamp(absl::Time time, google::protobuf::Timestamp* timestamp);
 
-// --- plan resource names ----------------------------------------------------
+// --- resource names other services refer to --------------------------------
+
+// "organizations/{org}" → org id; INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<std::string> ParseOrganizationName(absl::string_view field,
+                                                  absl::string_view name);
 
 // "plans/{plan}" → plan id; INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<std::string> ParsePlanName(absl::string_view field,

@@ -18,6 +18,7 @@
 #include "absl/time/civil_time.h"
 #include "common/api.h"
 #include "common/ids.h"
+#include "common/log.h"
 #include "common/status.h"
 #include "services/plan/importer.h"
 #include "services/plan/unit_text.h"
@@ -142,6 +143,12 @@ absl::Status ValidateItem(const Item& item, const Plan& plan) {
   return absl::OkStatus();
 }
 
+// A failure of the unit service while issuing, saying the plan is unchanged.
+absl::Status StillDraft(const absl::Status& status, absl::string_view plan) {
+  return absl::Status(status.code(), absl::StrCat(status.message(), " (plan \"",
+                                                  plan, "\" is still DRAFT)"));
+}
+
 bool ItemMatches(const Item& item, const v1::ListItemsRequest& request,
                  absl::string_view unit) {
   if (!request.section_id().empty() &&
@@ -169,8 +176,8 @@ bool ItemMatches(const Item& item, const v1::ListItemsRequest& request,
 
 }  // namespace
 
-PlanDomain::PlanDomain(PlanStore* store, Clock clock)
-    : store_(store), clock_(std::move(clock)) {}
+PlanDomain::PlanDomain(PlanStore* store, UnitDirectory* units, Clock clock)
+    : store_(store), units_(units), clock_(std::move(clock)) {}
 
 absl::StatusOr<v1::ImportPlanResponse> PlanDomain::ImportPlan(
     const v1::ImportPlanRequest& request) {
@@ -184,6 +191,10 @@ absl::StatusOr<v1::ImportPlanResponse> PlanDomain::ImportPlan(
     DUBAN_RETURN_IF_ERROR(
         CheckPlanExists(store_, "parent_plan", request.parent_plan(), plan_id));
   }
+  if (!request.organization().empty()) {
+    DUBAN_RETURN_IF_ERROR(
+        ParseOrganizationName("organization", request.organization()).status());
+  }
   ImportOptions options;
   options.plan_name = absl::StrCat("plans/", plan_id);
   options.default_year = request.year();
@@ -194,6 +205,7 @@ absl::StatusOr<v1::ImportPlanResponse> PlanDomain::ImportPlan(
   plan.set_name(options.plan_name);
   plan.set_state(Plan::DRAFT);
   plan.set_parent_plan(request.parent_plan());
+  plan.set_issuing_organization(request.organization());
   plan.set_source_name(request.source_name());
   plan.set_source_sha256(Sha256Hex(request.content()));
   plan.set_item_count(static_cast<int>(parsed.items.size()));
@@ -322,7 +334,7 @@ absl::StatusOr<Plan> PlanDomain::UpdatePlan(
       "title",        "issuing_authorities",  "document_number",
       "notice_title", "recipients",           "issue_date",
       "year",         "general_requirements", "parent_plan",
-      "organization", "source_name"};
+      "organization", "source_name",          "issuing_organization"};
   const Plan& in = request.plan();
   DUBAN_ASSIGN_OR_RETURN(std::string id, ParsePlanName("plan.name", in.name()));
   DUBAN_RETURN_IF_ERROR(ValidateUpdateMask(request.update_mask(), kAllowed));
@@ -342,6 +354,12 @@ absl::StatusOr<Plan> PlanDomain::UpdatePlan(
                                        in.general_requirements(), kMaxTextBytes,
                                        false));
   }
+  if (InMask(mask, "issuing_organization") &&
+      !in.issuing_organization().empty()) {
+    DUBAN_RETURN_IF_ERROR(ParseOrganizationName("plan.issuing_organization",
+                                                in.issuing_organization())
+                              .status());
+  }
   if (InMask(mask, "parent_plan") && !in.parent_plan().empty()) {
     DUBAN_RETURN_IF_ERROR(
         CheckPlanExists(store_, "plan.parent_plan", in.parent_plan(), id));
@@ -354,8 +372,14 @@ absl::StatusOr<Plan> PlanDomain::UpdatePlan(
       return absl::FailedPreconditionError(absl::StrCat(
           "plan \"", in.name(), "\" is ARCHIVED and can no longer change"));
     }
+    if (InMask(mask, "issuing_organization") &&
+        stored.plan.state() != Plan::DRAFT) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("plan.issuing_organization: plan \"", in.name(),
+                       "\" is ", StateName(stored.plan.state()),
+                       "; its organization is fixed once issued"));
+    }
     Plan plan = stored.plan;
-    google::protobuf::FieldMask effective;
     for (const std::string& path : mask.paths()) {
       if (path == "title") plan.set_title(in.title());
       if (path == "issuing_authorities") {
@@ -374,6 +398,9 @@ absl::StatusOr<Plan> PlanDomain::UpdatePlan(
       if (path == "parent_plan") plan.set_parent_plan(in.parent_plan());
       if (path == "organization") plan.set_organization(in.organization());
       if (path == "source_name") plan.set_source_name(in.source_name());
+      if (path == "issuing_organization") {
+        plan.set_issuing_organization(in.issuing_organization());
+      }
     }
     SetTimestamp(clock_(), plan.mutable_update_time());
     DUBAN_ASSIGN_OR_RETURN(auto written,
@@ -404,34 +431,135 @@ absl::Status PlanDomain::DeletePlan(const v1::DeletePlanRequest& request) {
 
 absl::StatusOr<Plan> PlanDomain::IssuePlan(
     const v1::IssuePlanRequest& request) {
-  return Transition(request.name(), request.etag(), Plan::DRAFT, Plan::ISSUED,
-                    request.principal(), request.request_id());
+  DUBAN_ASSIGN_OR_RETURN(std::string id, ParsePlanName("name", request.name()));
+  if (!request.request_id().empty()) {
+    DUBAN_RETURN_IF_ERROR(
+        ValidateRequestId("request_id", request.request_id()));
+  }
+  DUBAN_RETURN_IF_ERROR(ValidateText("principal", request.principal(),
+                                     kMaxSourceNameBytes, false));
+  const std::string& name = request.name();
+  return WithRetryOnConflict(kMaxWriteAttempts, [&]() -> absl::StatusOr<Plan> {
+    DUBAN_ASSIGN_OR_RETURN(auto snapshot, store_->GetPlanWithItems(id));
+    const StoredPlan& stored = snapshot.first;
+    // A retry of an issue that went through answers its result.
+    if (!request.request_id().empty() && stored.plan.state() == Plan::ISSUED &&
+        stored.plan.issued_by().request_id() == request.request_id()) {
+      return FinishIssue(stored);
+    }
+    DUBAN_RETURN_IF_ERROR(
+        CheckEtag("etag", request.etag(), stored.version, name));
+    if (stored.plan.state() != Plan::DRAFT) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "plan \"", name, "\" is ", StateName(stored.plan.state()),
+          "; only a DRAFT plan can be issued"));
+    }
+    std::string organization = stored.plan.issuing_organization();
+    if (organization.empty()) {
+      if (stored.plan.organization().empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "issuing_organization: plan \"", name,
+            "\" names no issuing organization; set issuing_organization"));
+      }
+      auto found = units_->FindOrganization(stored.plan.organization());
+      if (!found.ok()) return StillDraft(found.status(), name);
+      organization = *found;
+    }
+    std::vector<AssignmentEntry> entries;
+    for (const StoredItem& item : snapshot.second) {
+      for (const auto& unit : item.item.units()) {
+        entries.push_back({item.item.name(), unit.printed_name(), unit.role()});
+      }
+    }
+    // One request id per plan version: a retried issue of the same version
+    // finds its assignments again instead of making new ones.
+    const std::string assignments_request =
+        absl::StrCat("issue-", id, "-", EtagOf(stored.version));
+    absl::Status created = units_->CreatePlanAssignments(
+        organization, name, entries, assignments_request, request.principal());
+    if (created.code() == absl::StatusCode::kAlreadyExists) {
+      // Pending assignments of an earlier attempt on an older version.
+      absl::Status discarded = units_->DiscardPlanAssignments(name, "");
+      if (!discarded.ok()) return StillDraft(discarded, name);
+      created = units_->CreatePlanAssignments(organization, name, entries,
+                                              assignments_request,
+                                              request.principal());
+    }
+    if (!created.ok()) return StillDraft(created, name);
+    Plan plan = stored.plan;
+    plan.set_state(Plan::ISSUED);
+    plan.set_issuing_organization(organization);
+    plan.set_assignments_committed(false);
+    const absl::Time now = clock_();
+    SetTimestamp(now, plan.mutable_update_time());
+    auto* actor = plan.mutable_issued_by();
+    actor->set_principal(request.principal().empty() ? "unknown"
+                                                     : request.principal());
+    actor->set_request_id(request.request_id());
+    SetTimestamp(now, actor->mutable_time());
+    auto written = store_->UpdatePlan(plan, stored.version, {});
+    if (!written.ok()) {
+      // Not issued after all: the pending assignments must not stay behind.
+      // Should this fail too, they stay invisible and the next attempt
+      // discards them (ALREADY_EXISTS above).
+      units_->DiscardPlanAssignments(name, assignments_request).IgnoreError();
+      return written.status();
+    }
+    return FinishIssue(StoredPlan{plan, written->second});
+  });
+}
+
+Plan PlanDomain::FinishIssue(StoredPlan issued) {
+  if (!issued.plan.assignments_committed()) {
+    absl::Status committed =
+        units_->CommitPlanAssignments(issued.plan.name(), "");
+    if (committed.ok()) {
+      Plan plan = issued.plan;
+      plan.set_assignments_committed(true);
+      auto written = store_->UpdatePlan(plan, issued.version, {});
+      if (written.ok()) issued = StoredPlan{plan, written->second};
+    } else {
+      Log(LogLevel::kWarning, "assignments not committed yet; will retry",
+          {{"plan", issued.plan.name()},
+           {"error", std::string(committed.message())}});
+    }
+  }
+  return Decorated(issued);
+}
+
+absl::StatusOr<int> PlanDomain::CommitPendingAssignments() {
+  constexpr int kBatch = 100;
+  int completed = 0;
+  std::string after;
+  while (true) {
+    DUBAN_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                           store_->ListPlanIds(after, kBatch));
+    for (const std::string& id : ids) {
+      after = id;
+      auto stored = store_->GetPlan(id);
+      if (!stored.ok() || stored->plan.state() != Plan::ISSUED ||
+          stored->plan.assignments_committed()) {
+        continue;
+      }
+      completed += FinishIssue(*stored).assignments_committed() ? 1 : 0;
+    }
+    if (static_cast<int>(ids.size()) < kBatch) break;
+  }
+  return completed;
 }
 
 absl::StatusOr<Plan> PlanDomain::ArchivePlan(
     const v1::ArchivePlanRequest& request) {
   return Transition(request.name(), request.etag(), Plan::ISSUED,
-                    Plan::ARCHIVED, "", "");
+                    Plan::ARCHIVED);
 }
 
 absl::StatusOr<Plan> PlanDomain::Transition(absl::string_view name,
                                             absl::string_view etag,
-                                            Plan::State from, Plan::State to,
-                                            absl::string_view principal,
-                                            absl::string_view request_id) {
+                                            Plan::State from, Plan::State to) {
   DUBAN_ASSIGN_OR_RETURN(std::string id, ParsePlanName("name", name));
-  if (!request_id.empty()) {
-    DUBAN_RETURN_IF_ERROR(ValidateRequestId("request_id", request_id));
-  }
-  DUBAN_RETURN_IF_ERROR(
-      ValidateText("principal", principal, kMaxSourceNameBytes, false));
   return WithRetryOnConflict(kMaxWriteAttempts, [&]() -> absl::StatusOr<Plan> {
     DUBAN_ASSIGN_OR_RETURN(StoredPlan stored, store_->GetPlan(id));
-    // A retry of a transition that went through answers the result.
-    if (!request_id.empty() && stored.plan.state() == to &&
-        stored.plan.issued_by().request_id() == request_id) {
-      return Decorated(stored);
-    }
     DUBAN_RETURN_IF_ERROR(CheckEtag("etag", etag, stored.version, name));
     if (stored.plan.state() != from) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -440,15 +568,7 @@ absl::StatusOr<Plan> PlanDomain::Transition(absl::string_view name,
     }
     Plan plan = stored.plan;
     plan.set_state(to);
-    const absl::Time now = clock_();
-    SetTimestamp(now, plan.mutable_update_time());
-    if (to == Plan::ISSUED) {
-      auto* actor = plan.mutable_issued_by();
-      actor->set_principal(principal.empty() ? "unknown"
-                                             : std::string(principal));
-      actor->set_request_id(std::string(request_id));
-      SetTimestamp(now, actor->mutable_time());
-    }
+    SetTimestamp(clock_(), plan.mutable_update_time());
     DUBAN_ASSIGN_OR_RETURN(auto written,
                            store_->UpdatePlan(plan, stored.version, {}));
     return Decorated(StoredPlan{plan, written.second});

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "duban/plan/v1/plan_service.pb.h"
 #include "services/plan/store.h"
+#include "services/plan/unit_directory.h"
 
 namespace duban::plan {
 
@@ -19,8 +20,8 @@ class PlanDomain {
  public:
   using Clock = std::function<absl::Time()>;
 
-  // `store` must outlive the domain.
-  explicit PlanDomain(PlanStore* store, Clock clock = absl::Now);
+  // `store` and `units` must outlive the domain.
+  PlanDomain(PlanStore* store, UnitDirectory* units, Clock clock = absl::Now);
 
   absl::StatusOr<v1::ImportPlanResponse> ImportPlan(
       const v1::ImportPlanRequest& request);
@@ -41,13 +42,20 @@ class PlanDomain {
   absl::StatusOr<v1::Item> UpdateItem(const v1::UpdateItemRequest& request);
   absl::StatusOr<v1::Item> AmendItem(const v1::AmendItemRequest& request);
 
+  // Commits the assignments of every ISSUED plan whose commit did not go
+  // through (the unit service was down after the plan was issued). Run at
+  // start-up and periodically; returns how many plans it completed.
+  absl::StatusOr<int> CommitPendingAssignments();
+
  private:
   // Moves a plan from one state to another with the etag check.
   absl::StatusOr<v1::Plan> Transition(absl::string_view name,
                                       absl::string_view etag,
-                                      v1::Plan::State from, v1::Plan::State to,
-                                      absl::string_view principal,
-                                      absl::string_view request_id);
+                                      v1::Plan::State from, v1::Plan::State to);
+  // The last step of issuing: makes the plan's assignments ACTIVE and
+  // records it. A failure leaves the plan ISSUED with
+  // assignments_committed false, for CommitPendingAssignments.
+  v1::Plan FinishIssue(StoredPlan issued);
   // Shared by UpdateItem and AmendItem.
   absl::StatusOr<v1::Item> ChangeItem(const v1::Item& patch,
                                       const google::protobuf::FieldMask& mask,
@@ -56,6 +64,7 @@ class PlanDomain {
                                       absl::string_view request_id);
 
   PlanStore* const store_;
+  UnitDirectory* const units_;
   const Clock clock_;
 };
 

@@ -261,17 +261,6 @@ std::string UnassignableReason(
 
 }  // namespace
 
-absl::StatusOr<std::string> ParseOrganizationName(absl::string_view field,
-                                                  absl::string_view name) {
-  absl::string_view id = name;
-  if (!absl::ConsumePrefix(&id, "organizations/") || id.empty() ||
-      absl::StrContains(id, '/')) {
-    return InvalidField(field, name, "must be \"organizations/{org}\"");
-  }
-  DUBAN_RETURN_IF_ERROR(ValidateResourceId(field, id));
-  return std::string(id);
-}
-
 absl::StatusOr<std::pair<std::string, std::string>> ParseUnitName(
     absl::string_view field, absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');

@@ -90,9 +90,6 @@ class UnitDomain {
   const Clock clock_;
 };
 
-// "organizations/{org}" → org id; INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::string> ParseOrganizationName(absl::string_view field,
-                                                  absl::string_view name);
 // "organizations/{org}/units/{unit}" → (org id, unit id).
 absl::StatusOr<std::pair<std::string, std::string>> ParseUnitName(
     absl::string_view field, absl::string_view name);

@@ -1,7 +1,9 @@
 // The plan service over real gRPC on loopback, on a real redis-server:
 // every RPC, its happy path and each error code it documents.
+#include <chrono>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -9,17 +11,24 @@
 
 #include "common/server.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
+#include "duban/unit/v1/unit_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/plan/plan_domain.h"
 #include "services/plan/redis_store.h"
 #include "services/plan/service.h"
+#include "services/plan/unit_directory.h"
+#include "services/unit/redis_store.h"
+#include "services/unit/service.h"
+#include "services/unit/unit_domain.h"
 #include "tests/support/redis_fixture.h"
 
 namespace duban::plan {
 namespace {
 
+namespace uv1 = ::duban::unit::v1;
+using ::duban::CallPolicy;
 using ::duban::RedisOptions;
 using ::duban::RedisPool;
 using ::duban::RedisServerProcess;
@@ -50,29 +59,63 @@ const std::string& Yiyang() {
   return *doc;
 }
 
-// A plan-server stack in this process: Redis pool, store, domain, gRPC
-// server on a free loopback port, and a client stub.
+// The two services a plan-server needs, in this process on free loopback
+// ports: a unit service (real domain and Redis store) and the plan service
+// calling it over gRPC; and client stubs for both.
 struct ServerStack {
   explicit ServerStack(const RedisOptions& options)
-      : pool(options), store(&pool), domain(&store), service(&domain) {
-    ServerOptions server_options;
-    server_options.listen = "127.0.0.1:0";
-    server_options.service_name = "duban.plan.v1.PlanService";
-    auto started = StartServer(server_options, {&service});
-    EXPECT_TRUE(started.ok()) << started.status();
-    if (!started.ok()) return;
-    server = std::move(started).value();
+      : pool(options),
+        unit_store(&pool),
+        unit_domain(&unit_store),
+        unit_service(&unit_domain),
+        store(&pool) {
+    StartUnitServer(0);
+    if (!unit_server) return;
+    CallPolicy policy;
+    policy.timeout = absl::Seconds(2);
+    policy.attempts = 2;
+    units = std::make_unique<GrpcUnitDirectory>(
+        "127.0.0.1:" + std::to_string(unit_server->port()), policy);
+    domain = std::make_unique<PlanDomain>(&store, units.get());
+    service = std::make_unique<PlanServiceImpl>(domain.get());
+    server = Start({service.get()}, 0);
+    if (!server) return;
     stub = v1::PlanService::NewStub(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
                             grpc::InsecureChannelCredentials()));
   }
   ~ServerStack() {
     if (server) server->Shutdown();
+    if (unit_server) unit_server->Shutdown();
   }
+
+  static std::unique_ptr<RunningServer> Start(
+      const std::vector<grpc::Service*>& services, int port) {
+    ServerOptions options;
+    options.listen = "127.0.0.1:" + std::to_string(port);
+    auto started = StartServer(options, services);
+    EXPECT_TRUE(started.ok()) << started.status();
+    return started.ok() ? std::move(started).value() : nullptr;
+  }
+  // (Re)starts the unit service; port 0 picks one.
+  void StartUnitServer(int port) {
+    unit_server = Start({&unit_service}, port);
+    if (!unit_server) return;
+    unit_stub = uv1::UnitService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(unit_server->port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+
   RedisPool pool;
+  unit::RedisUnitStore unit_store;
+  unit::UnitDomain unit_domain;
+  unit::UnitServiceImpl unit_service;
+  std::unique_ptr<RunningServer> unit_server;
+  std::unique_ptr<uv1::UnitService::Stub> unit_stub;
   RedisPlanStore store;
-  PlanDomain domain;
-  PlanServiceImpl service;
+  std::unique_ptr<GrpcUnitDirectory> units;
+  std::unique_ptr<PlanDomain> domain;
+  std::unique_ptr<PlanServiceImpl> service;
   std::unique_ptr<RunningServer> server;
   std::unique_ptr<v1::PlanService::Stub> stub;
 };
@@ -112,8 +155,70 @@ class PlanServiceTest : public ::testing::Test {
     grpc::ClientContext context;
     return stub_->GetPlan(&context, request, plan);
   }
+  // Creates the issuing organization of `plan_name` and a unit for every
+  // name printed on its items (a working group for group names), as a
+  // supervisor would before issuing. `skip` names are left out.
+  void PrepareDirectory(const std::string& plan_name,
+                        const std::set<std::string>& skip = {}) {
+    Plan plan;
+    ASSERT_TRUE(Get(plan_name, &plan).ok());
+    uv1::CreateOrganizationRequest org;
+    org.set_organization_id("org-" + plan_name.substr(6));
+    org.mutable_organization()->set_display_name(plan.organization());
+    org.mutable_organization()->set_level(uv1::Organization::CITY);
+    uv1::Organization created;
+    {
+      grpc::ClientContext context;
+      grpc::Status status =
+          stack_->unit_stub->CreateOrganization(&context, org, &created);
+      ASSERT_TRUE(status.ok() ||
+                  status.error_code() == grpc::StatusCode::ALREADY_EXISTS)
+          << status.error_message();
+    }
+    v1::ListItemsRequest list;
+    list.set_parent(plan_name);
+    list.set_page_size(1000);
+    v1::ListItemsResponse items;
+    ASSERT_TRUE(ListItems(list, &items).ok());
+    std::set<std::string> done;
+    for (const Item& item : items.items()) {
+      for (const auto& ref : item.units()) {
+        if (ref.kind() == v1::UnitRef::PLACEHOLDER ||
+            skip.count(ref.printed_name()) ||
+            !done.insert(ref.printed_name()).second) {
+          continue;
+        }
+        uv1::CreateUnitRequest unit;
+        unit.set_parent("organizations/org-" + plan_name.substr(6));
+        unit.mutable_unit()->set_short_name(ref.printed_name());
+        unit.mutable_unit()->set_kind(ref.kind() == v1::UnitRef::GROUP
+                                          ? uv1::Unit::WORKING_GROUP
+                                          : uv1::Unit::OFFICE);
+        uv1::Unit made;
+        grpc::ClientContext context;
+        grpc::Status status =
+            stack_->unit_stub->CreateUnit(&context, unit, &made);
+        ASSERT_TRUE(status.ok() ||
+                    status.error_code() == grpc::StatusCode::ALREADY_EXISTS)
+            << ref.printed_name() << ": " << status.error_message();
+      }
+    }
+  }
+  int CountAssignments(const std::string& plan_name) {
+    uv1::ListAssignmentsRequest request;
+    request.set_plan(plan_name);
+    request.set_page_size(1000);
+    uv1::ListAssignmentsResponse response;
+    grpc::ClientContext context;
+    grpc::Status status =
+        stack_->unit_stub->ListAssignments(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.assignments_size();
+  }
+
   grpc::Status Issue(const std::string& name, const std::string& etag,
                      Plan* plan, const std::string& request_id = "") {
+    PrepareDirectory(name);
     v1::IssuePlanRequest request;
     request.set_name(name);
     request.set_etag(etag);
@@ -645,6 +750,86 @@ TEST_F(PlanServiceTest, AmendItemRecordsWhoWhenWhyOnIssuedPlans) {
     EXPECT_EQ(stub_->AmendItem(&context, request, &item).error_code(),
               grpc::StatusCode::ABORTED);
   }
+}
+
+TEST_F(PlanServiceTest, IssueCreatesTheAssignmentsOfEveryItemInTheUnitService) {
+  MustImport(Hunan(), "hunan");
+  v1::ListItemsRequest list;
+  list.set_parent("plans/hunan");
+  list.set_page_size(1000);
+  v1::ListItemsResponse items;
+  ASSERT_TRUE(ListItems(list, &items).ok());
+  // Every (item, unit) printed, less placeholders: groups without members
+  // are assigned themselves.
+  int expected = 0;
+  for (const Item& item : items.items()) {
+    std::set<std::string> names;
+    for (const auto& ref : item.units()) {
+      if (ref.kind() != v1::UnitRef::PLACEHOLDER)
+        names.insert(ref.printed_name());
+    }
+    expected += static_cast<int>(names.size());
+  }
+  ASSERT_GT(expected, 100);
+  Plan issued;
+  grpc::Status status = Issue("plans/hunan", "", &issued);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(issued.state(), Plan::ISSUED);
+  EXPECT_TRUE(issued.assignments_committed());
+  EXPECT_EQ(issued.issuing_organization(), "organizations/org-hunan");
+  EXPECT_EQ(CountAssignments("plans/hunan"), expected);
+}
+
+TEST_F(PlanServiceTest,
+       IssueIsRefusedListingUnresolvedNamesAndNothingIsAssigned) {
+  MustImport(Hunan(), "hunan");
+  PrepareDirectory("plans/hunan", {"老干处", "研究生处"});
+  v1::IssuePlanRequest request;
+  request.set_name("plans/hunan");
+  Plan plan;
+  grpc::ClientContext context;
+  grpc::Status status = stub_->IssuePlan(&context, request, &plan);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("老干处"));
+  EXPECT_THAT(status.error_message(), HasSubstr("研究生处"));
+  ASSERT_TRUE(Get("plans/hunan", &plan).ok());
+  EXPECT_EQ(plan.state(), Plan::DRAFT);
+  EXPECT_EQ(CountAssignments("plans/hunan"), 0);
+}
+
+TEST_F(PlanServiceTest, IssueWithTheUnitServiceStoppedLeavesNothingHalfDone) {
+  MustImport(Hunan(), "hunan");
+  PrepareDirectory("plans/hunan");
+  const int unit_port = stack_->unit_server->port();
+  stack_->unit_server->Shutdown();
+  v1::IssuePlanRequest request;
+  request.set_name("plans/hunan");
+  request.set_request_id("issue-1");
+  Plan plan;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = stub_->IssuePlan(&context, request, &plan);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_THAT(status.error_message(), HasSubstr("unit service"));
+    EXPECT_THAT(status.error_message(), HasSubstr("still DRAFT"));
+  }
+  ASSERT_TRUE(Get("plans/hunan", &plan).ok());
+  EXPECT_EQ(plan.state(), Plan::DRAFT);
+  stack_->StartUnitServer(unit_port);
+  ASSERT_NE(stack_->unit_server, nullptr);
+  EXPECT_EQ(CountAssignments("plans/hunan"), 0);
+  // The same request, retried once the unit service is back (the plan
+  // service's channel needs a moment to reconnect).
+  grpc::Status status;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    grpc::ClientContext context;
+    status = stub_->IssuePlan(&context, request, &plan);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(plan.state(), Plan::ISSUED);
+  EXPECT_GT(CountAssignments("plans/hunan"), 100);
 }
 
 TEST(PlanServiceOutageTest, StorageOutageIsUnavailableAndRecovers) {

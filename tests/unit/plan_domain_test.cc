@@ -3,8 +3,13 @@
 // Redis are covered by tests/integration/plan_service_test.cc.)
 #include "services/plan/plan_domain.h"
 
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -42,21 +47,80 @@ class ConflictingStore : public MemoryPlanStore {
   }
 };
 
+// The unit service as the plan domain sees it: known unit names, and the
+// assignments of each plan, pending or committed.
+class FakeUnitDirectory : public UnitDirectory {
+ public:
+  std::set<std::string> known = {"组宣部", "秘书科", "机关纪委"};
+  bool unavailable = false;
+  bool commit_unavailable = false;
+  std::map<std::string, std::vector<AssignmentEntry>> pending;
+  std::map<std::string, std::vector<AssignmentEntry>> committed;
+  int discards = 0;
+
+  absl::StatusOr<std::string> FindOrganization(
+      absl::string_view printed_name) override {
+    if (unavailable) return absl::UnavailableError("unit service down");
+    if (printed_name != "某某市教育局") {
+      return absl::FailedPreconditionError("no such organization");
+    }
+    return std::string("organizations/city");
+  }
+  absl::Status CreatePlanAssignments(
+      absl::string_view organization, absl::string_view plan,
+      const std::vector<AssignmentEntry>& entries, absl::string_view,
+      absl::string_view) override {
+    if (unavailable) return absl::UnavailableError("unit service down");
+    EXPECT_EQ(organization, "organizations/city");
+    std::vector<std::string> unknown;
+    for (const auto& e : entries) {
+      if (known.count(e.printed_name) == 0) unknown.push_back(e.printed_name);
+    }
+    if (!unknown.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("unresolved: ", absl::StrJoin(unknown, "、")));
+    }
+    pending[std::string(plan)] = entries;
+    return absl::OkStatus();
+  }
+  absl::Status CommitPlanAssignments(absl::string_view plan,
+                                     absl::string_view) override {
+    if (unavailable || commit_unavailable) {
+      return absl::UnavailableError("unit service down");
+    }
+    auto it = pending.find(std::string(plan));
+    if (it != pending.end()) {
+      committed[it->first] = it->second;
+      pending.erase(it);
+    }
+    return absl::OkStatus();
+  }
+  absl::Status DiscardPlanAssignments(absl::string_view plan,
+                                      absl::string_view) override {
+    ++discards;
+    pending.erase(std::string(plan));
+    return absl::OkStatus();
+  }
+};
+
 class PlanDomainTest : public ::testing::Test {
  protected:
   PlanDomainTest()
-      : domain_(&store_, [] { return absl::FromUnixSeconds(1600000000); }) {}
+      : domain_(&store_, &units_,
+                [] { return absl::FromUnixSeconds(1600000000); }) {}
 
   v1::Plan Import(const std::string& id) {
     v1::ImportPlanRequest request;
     request.set_content(kSmallPlan);
     request.set_plan_id(id);
+    request.set_organization("organizations/city");
     auto response = domain_.ImportPlan(request);
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? response->plan() : v1::Plan();
   }
 
   ConflictingStore store_;
+  FakeUnitDirectory units_;
   PlanDomain domain_;
 };
 
@@ -117,7 +181,9 @@ TEST_F(PlanDomainTest, WriteConflictIsRetriedWhenTheCallerSentNoEtag) {
   request.set_name("plans/p");
   auto issued = domain_.IssuePlan(request);
   ASSERT_TRUE(issued.ok()) << issued.status();
-  EXPECT_EQ(store_.update_calls, 3);
+  // Two conflicts, the write that went through, then the write recording
+  // that the assignments were committed.
+  EXPECT_EQ(store_.update_calls, 4);
   EXPECT_EQ(issued->state(), v1::Plan::ISSUED);
 }
 
@@ -175,9 +241,14 @@ TEST_F(PlanDomainTest, ListItemsRejectsATamperedPageToken) {
   auto first = domain_.ListItems(request);
   ASSERT_TRUE(first.ok());
   ASSERT_FALSE(first->next_page_token().empty());
-  request.set_page_token(first->next_page_token() + "x");
-  EXPECT_EQ(domain_.ListItems(request).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  for (const std::string& bad :
+       {std::string("%%%"), EncodePageToken("abc"), EncodePageToken("-1"),
+        std::string("dDI6MQ")}) {  // "t2:1": another token format
+    request.set_page_token(bad);
+    EXPECT_EQ(domain_.ListItems(request).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
   request.set_page_token(first->next_page_token());
   auto second = domain_.ListItems(request);
   ASSERT_TRUE(second.ok());
@@ -200,6 +271,109 @@ TEST_F(PlanDomainTest, UpdateItemRejectsUnknownMaskPathsAndBadUnits) {
   updated = domain_.UpdateItem(request);
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(updated.status().message(), HasSubstr("units[0]"));
+}
+
+v1::Plan GetPlan(PlanDomain& domain, const std::string& name) {
+  v1::GetPlanRequest request;
+  request.set_name(name);
+  auto plan = domain.GetPlan(request);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  return plan.ok() ? *plan : v1::Plan();
+}
+
+TEST_F(PlanDomainTest, IssueAssignsEveryPrintedUnitAndCommits) {
+  Import("p");
+  v1::IssuePlanRequest request;
+  request.set_name("plans/p");
+  request.set_principal("督查室");
+  auto issued = domain_.IssuePlan(request);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->state(), v1::Plan::ISSUED);
+  EXPECT_EQ(issued->issuing_organization(), "organizations/city");
+  EXPECT_TRUE(issued->assignments_committed());
+  ASSERT_EQ(units_.committed.count("plans/p"), 1u);
+  const auto& entries = units_.committed["plans/p"];
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].item, "plans/p/items/1");
+  EXPECT_EQ(entries[0].printed_name, "组宣部");
+  EXPECT_EQ(entries[0].role, v1::LEAD);
+  EXPECT_EQ(entries[1].printed_name, "秘书科");
+  EXPECT_EQ(entries[1].role, v1::CO);
+  EXPECT_EQ(entries[2].item, "plans/p/items/2");
+  EXPECT_TRUE(units_.pending.empty());
+}
+
+TEST_F(PlanDomainTest, IssueIsRefusedWhileANameIsUnresolvedAndPlanStaysDraft) {
+  Import("p");
+  units_.known.erase("机关纪委");
+  v1::IssuePlanRequest request;
+  request.set_name("plans/p");
+  auto issued = domain_.IssuePlan(request);
+  EXPECT_EQ(issued.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(issued.status().message(), HasSubstr("机关纪委"));
+  EXPECT_THAT(issued.status().message(), HasSubstr("still DRAFT"));
+  EXPECT_EQ(GetPlan(domain_, "plans/p").state(), v1::Plan::DRAFT);
+  EXPECT_TRUE(units_.pending.empty());
+  EXPECT_TRUE(units_.committed.empty());
+}
+
+TEST_F(PlanDomainTest,
+       IssueWithTheUnitServiceDownIsUnavailableAndChangesNothing) {
+  v1::Plan before = Import("p");
+  units_.unavailable = true;
+  v1::IssuePlanRequest request;
+  request.set_name("plans/p");
+  auto issued = domain_.IssuePlan(request);
+  EXPECT_EQ(issued.status().code(), absl::StatusCode::kUnavailable);
+  v1::Plan after = GetPlan(domain_, "plans/p");
+  EXPECT_EQ(after.state(), v1::Plan::DRAFT);
+  EXPECT_EQ(after.etag(), before.etag());
+  EXPECT_TRUE(units_.pending.empty());
+  units_.unavailable = false;
+  EXPECT_TRUE(domain_.IssuePlan(request).ok());
+}
+
+TEST_F(PlanDomainTest, FailedPlanWriteDiscardsThePendingAssignments) {
+  Import("p");
+  store_.conflicts = 100;
+  v1::IssuePlanRequest request;
+  request.set_name("plans/p");
+  EXPECT_EQ(domain_.IssuePlan(request).status().code(),
+            absl::StatusCode::kAborted);
+  EXPECT_GE(units_.discards, 1);
+  EXPECT_TRUE(units_.pending.empty());
+  EXPECT_TRUE(units_.committed.empty());
+  EXPECT_EQ(GetPlan(domain_, "plans/p").state(), v1::Plan::DRAFT);
+}
+
+TEST_F(PlanDomainTest, UncommittedAssignmentsAreCommittedLater) {
+  Import("p");
+  units_.commit_unavailable = true;
+  v1::IssuePlanRequest request;
+  request.set_name("plans/p");
+  auto issued = domain_.IssuePlan(request);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->state(), v1::Plan::ISSUED);
+  EXPECT_FALSE(issued->assignments_committed());
+  EXPECT_EQ(*domain_.CommitPendingAssignments(), 0);
+  units_.commit_unavailable = false;
+  EXPECT_EQ(*domain_.CommitPendingAssignments(), 1);
+  EXPECT_TRUE(GetPlan(domain_, "plans/p").assignments_committed());
+  EXPECT_EQ(units_.committed.count("plans/p"), 1u);
+  EXPECT_EQ(*domain_.CommitPendingAssignments(), 0);
+}
+
+TEST_F(PlanDomainTest,
+       IssueOfAPlanWithAnUnknownOrganizationIsFailedPrecondition) {
+  v1::CreatePlanRequest create;
+  create.set_plan_id("q");
+  create.mutable_plan()->set_title("别的计划");
+  create.mutable_plan()->add_issuing_authorities("不存在的局");
+  ASSERT_TRUE(domain_.CreatePlan(create).ok());
+  v1::IssuePlanRequest request;
+  request.set_name("plans/q");
+  EXPECT_EQ(domain_.IssuePlan(request).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -1,0 +1,41 @@
+// How a service calls another: every call with a deadline, retried only
+// when the failure says the callee was not reached (UNAVAILABLE) and only
+// for calls the caller declares safe to repeat; failures to reach it come
+// back as UNAVAILABLE naming the callee, other codes unchanged.
+#ifndef DUBAN_COMMON_CLIENT_H_
+#define DUBAN_COMMON_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+
+namespace duban {
+
+struct CallPolicy {
+  // Deadline of each attempt.
+  absl::Duration timeout = absl::Seconds(5);
+  // Attempts in all; more than one only for idempotent calls.
+  int attempts = 3;
+  // Wait before the second attempt, doubled before each further one.
+  absl::Duration backoff = absl::Milliseconds(100);
+};
+
+// Runs `call` with a fresh ClientContext (deadline set) per attempt.
+// `callee` names the other side in messages ("unit service at
+// 127.0.0.1:50062").
+absl::Status CallService(
+    absl::string_view callee, const CallPolicy& policy,
+    const std::function<grpc::Status(grpc::ClientContext*)>& call);
+
+// A channel to `address` for service-to-service calls (plaintext until
+// transport security is configured).
+std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address);
+
+}  // namespace duban
+
+#endif  // DUBAN_COMMON_CLIENT_H_
