@@ -1,0 +1,125 @@
+#include "services/progress/directory.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace duban::progress {
+
+namespace pv1 = ::duban::plan::v1;
+namespace uv1 = ::duban::unit::v1;
+
+const pv1::Item* PlanSnapshot::FindItem(absl::string_view name) const {
+  for (const pv1::Item& item : items) {
+    if (item.name() == name) return &item;
+  }
+  return nullptr;
+}
+
+GrpcPlanDirectory::GrpcPlanDirectory(const std::string& address,
+                                     CallPolicy policy)
+    : callee_(absl::StrCat("plan service at ", address)),
+      policy_(std::move(policy)),
+      stub_(pv1::PlanService::NewStub(ServiceChannel(address))) {}
+
+absl::StatusOr<std::shared_ptr<const PlanSnapshot>> GrpcPlanDirectory::GetPlan(
+    absl::string_view plan_name) {
+  auto snapshot = std::make_shared<PlanSnapshot>();
+  pv1::GetPlanRequest get;
+  get.set_name(std::string(plan_name));
+  DUBAN_RETURN_IF_ERROR(
+      CallService(callee_, policy_, [&](grpc::ClientContext* context) {
+        return stub_->GetPlan(context, get, &snapshot->plan);
+      }));
+  pv1::ListItemsRequest list;
+  list.set_parent(std::string(plan_name));
+  list.set_page_size(1000);
+  do {
+    pv1::ListItemsResponse page;
+    DUBAN_RETURN_IF_ERROR(
+        CallService(callee_, policy_, [&](grpc::ClientContext* context) {
+          return stub_->ListItems(context, list, &page);
+        }));
+    for (auto& item : *page.mutable_items()) {
+      snapshot->items.push_back(std::move(item));
+    }
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  return std::shared_ptr<const PlanSnapshot>(std::move(snapshot));
+}
+
+GrpcUnitAssignments::GrpcUnitAssignments(const std::string& address,
+                                         CallPolicy policy)
+    : callee_(absl::StrCat("unit service at ", address)),
+      policy_(std::move(policy)),
+      stub_(uv1::UnitService::NewStub(ServiceChannel(address))) {}
+
+absl::StatusOr<std::vector<uv1::Assignment>> GrpcUnitAssignments::List(
+    const uv1::ListAssignmentsRequest& first) {
+  std::vector<uv1::Assignment> out;
+  uv1::ListAssignmentsRequest request = first;
+  request.set_page_size(1000);
+  do {
+    uv1::ListAssignmentsResponse page;
+    DUBAN_RETURN_IF_ERROR(
+        CallService(callee_, policy_, [&](grpc::ClientContext* context) {
+          return stub_->ListAssignments(context, request, &page);
+        }));
+    for (auto& a : *page.mutable_assignments()) {
+      if (a.state() == uv1::Assignment::ACTIVE) out.push_back(std::move(a));
+    }
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return out;
+}
+
+absl::StatusOr<std::vector<uv1::Assignment>>
+GrpcUnitAssignments::ItemAssignments(absl::string_view item_name) {
+  uv1::ListAssignmentsRequest request;
+  request.set_item(std::string(item_name));
+  return List(request);
+}
+
+absl::StatusOr<std::vector<uv1::Assignment>>
+GrpcUnitAssignments::PlanAssignments(absl::string_view plan_name) {
+  uv1::ListAssignmentsRequest request;
+  request.set_plan(std::string(plan_name));
+  return List(request);
+}
+
+CachedPlanDirectory::CachedPlanDirectory(PlanDirectory* inner,
+                                         CacheOptions options)
+    : inner_(inner),
+      cache_(options.ttl, options.max_entries, std::move(options.clock)) {}
+
+absl::StatusOr<std::shared_ptr<const PlanSnapshot>>
+CachedPlanDirectory::GetPlan(absl::string_view plan_name) {
+  return cache_.Get(std::string(plan_name), false,
+                    [&] { return inner_->GetPlan(plan_name); });
+}
+
+CachedUnitAssignments::CachedUnitAssignments(UnitAssignments* inner,
+                                             CacheOptions options)
+    : inner_(inner),
+      cache_(options.ttl, options.max_entries, std::move(options.clock)) {}
+
+absl::StatusOr<std::vector<uv1::Assignment>>
+CachedUnitAssignments::ItemAssignments(absl::string_view item_name) {
+  return cache_.Get(absl::StrCat("item:", item_name), false,
+                    [&] { return inner_->ItemAssignments(item_name); });
+}
+
+absl::StatusOr<std::vector<uv1::Assignment>>
+CachedUnitAssignments::ItemAssignmentsFresh(absl::string_view item_name) {
+  return cache_.Get(absl::StrCat("item:", item_name), true,
+                    [&] { return inner_->ItemAssignments(item_name); });
+}
+
+absl::StatusOr<std::vector<uv1::Assignment>>
+CachedUnitAssignments::PlanAssignments(absl::string_view plan_name) {
+  return cache_.Get(absl::StrCat("plan:", plan_name), false,
+                    [&] { return inner_->PlanAssignments(plan_name); });
+}
+
+}  // namespace duban::progress

@@ -1,0 +1,103 @@
+// progress-server: flags → config → wire → serve.
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/server_main.h"
+#include "services/progress/directory.h"
+#include "services/progress/progress_domain.h"
+#include "services/progress/redis_store.h"
+#include "services/progress/service.h"
+
+ABSL_FLAG(std::string, plan_addr, "127.0.0.1:50061",
+          "Address of the plan service, HOST:PORT");
+ABSL_FLAG(std::string, unit_addr, "127.0.0.1:50062",
+          "Address of the unit service, HOST:PORT");
+ABSL_FLAG(int, call_timeout_ms, 5000,
+          "Deadline of each call to the plan and unit services, 100-60000");
+ABSL_FLAG(int, cache_seconds, 15,
+          "How long answers of the plan and unit services are cached, 0-300");
+ABSL_FLAG(int, max_watchers, 64, "WatchEvents calls served at once, 1-1000");
+ABSL_FLAG(int, overdue_sweep_seconds, 300,
+          "How often REPORT_OVERDUE events are looked for, 10-86400");
+
+namespace {
+
+int IntFlag(const char* name, int value, int min, int max) {
+  if (value < min || value > max) {
+    duban::ExitWithConfigError(
+        "progress-server", absl::StrCat("--", name, ": must be ", min, "-", max,
+                                        " (got ", value, ")"));
+  }
+  return value;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  duban::ServerConfig config =
+      duban::ParseServerConfig(argc, argv, "progress-server", "127.0.0.1:50063",
+                               "duban.progress.v1.ProgressService");
+  const std::string plan_addr = absl::GetFlag(FLAGS_plan_addr);
+  const std::string unit_addr = absl::GetFlag(FLAGS_unit_addr);
+  for (const auto& [flag, value] :
+       {std::pair{"--plan_addr", plan_addr}, {"--unit_addr", unit_addr}}) {
+    if (auto s = duban::ValidateHostPort(flag, value); !s.ok()) {
+      duban::ExitWithConfigError("progress-server", s.message());
+    }
+  }
+  const int timeout_ms = IntFlag(
+      "call_timeout_ms", absl::GetFlag(FLAGS_call_timeout_ms), 100, 60000);
+  const int cache_seconds =
+      IntFlag("cache_seconds", absl::GetFlag(FLAGS_cache_seconds), 0, 300);
+  const int max_watchers =
+      IntFlag("max_watchers", absl::GetFlag(FLAGS_max_watchers), 1, 1000);
+  const int sweep_seconds =
+      IntFlag("overdue_sweep_seconds",
+              absl::GetFlag(FLAGS_overdue_sweep_seconds), 10, 86400);
+
+  duban::progress::WatchOptions watch;
+  watch.max_watchers = max_watchers;
+  duban::RedisPool pool(config.redis);
+  // Watchers block in XREAD on a pool of their own, one connection each, so
+  // they never starve the calls; a read waits at most poll_wait.
+  duban::RedisOptions watch_redis = config.redis;
+  watch_redis.pool_size = max_watchers;
+  watch_redis.command_timeout = watch.poll_wait + absl::Seconds(2);
+  duban::RedisPool watch_pool(watch_redis);
+  duban::progress::RedisProgressStore store(&pool, &watch_pool);
+
+  duban::CallPolicy policy;
+  policy.timeout = absl::Milliseconds(timeout_ms);
+  duban::progress::GrpcPlanDirectory plan_service(plan_addr, policy);
+  duban::progress::GrpcUnitAssignments unit_service(unit_addr, policy);
+  duban::progress::CacheOptions cache;
+  cache.ttl = absl::Seconds(cache_seconds);
+  duban::progress::CachedPlanDirectory plans(&plan_service, cache);
+  duban::progress::CachedUnitAssignments assignments(&unit_service, cache);
+  duban::progress::ProgressDomain domain(&store, &plans, &assignments);
+  duban::progress::ProgressServiceImpl service(&domain, watch);
+  config.server.readiness_probe = [&store] { return store.Ping(); };
+
+  absl::Notification stop;
+  std::thread sweeper([&] {
+    while (!stop.WaitForNotificationWithTimeout(absl::Seconds(sweep_seconds))) {
+      auto added = domain.SweepOverdue();
+      if (!added.ok()) {
+        duban::Log(duban::LogLevel::kWarning, "overdue sweep failed",
+                   {{"error", added.status().ToString()}});
+      } else if (*added > 0) {
+        duban::Log(duban::LogLevel::kInfo, "overdue reports found",
+                   {{"events", absl::StrCat(*added)}});
+      }
+    }
+  });
+  const int code = duban::RunServerUntilSignal(config.server, {&service});
+  stop.Notify();
+  sweeper.join();
+  return code;
+}

@@ -1,0 +1,126 @@
+// The progress service's rules, apart from gRPC and Redis: validation of
+// schedules and reports, who may report on what (asked of the plan and unit
+// services through directory.h), idempotent submission with revisions,
+// review with etags, the derived views (health.h) and the event feed. Each
+// method takes the contract's request and answers its response or a status
+// whose message names the offending field and value.
+#ifndef DUBAN_SERVICES_PROGRESS_PROGRESS_DOMAIN_H_
+#define DUBAN_SERVICES_PROGRESS_PROGRESS_DOMAIN_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "duban/progress/v1/progress_service.pb.h"
+#include "services/progress/directory.h"
+#include "services/progress/health.h"
+#include "services/progress/store.h"
+
+namespace duban::progress {
+
+// Text limits, in bytes of UTF-8.
+inline constexpr std::size_t kMaxProgressBytes = 20000;
+inline constexpr std::size_t kMaxProblemsBytes = 10000;
+inline constexpr std::size_t kMaxNextStepsBytes = 10000;
+inline constexpr std::size_t kMaxPrincipalBytes = 200;
+inline constexpr std::size_t kMaxCommentBytes = 2000;
+inline constexpr std::size_t kMaxEvidenceUriBytes = 2048;
+inline constexpr std::size_t kMaxEvidenceTitleBytes = 200;
+inline constexpr int kMaxEvidence = 20;
+inline constexpr int kMaxSchedulePeriods = 60;
+
+class ProgressDomain {
+ public:
+  using Clock = std::function<absl::Time()>;
+
+  // Everything must outlive the domain.
+  ProgressDomain(ProgressStore* store, PlanDirectory* plans,
+                 UnitAssignments* assignments, Clock clock = absl::Now);
+
+  absl::StatusOr<v1::Schedule> SetSchedule(
+      const v1::SetScheduleRequest& request);
+  absl::StatusOr<v1::Schedule> GetSchedule(
+      const v1::GetScheduleRequest& request);
+
+  absl::StatusOr<v1::Report> SubmitReport(
+      const v1::SubmitReportRequest& request);
+  absl::StatusOr<v1::Report> ReviewReport(
+      const v1::ReviewReportRequest& request);
+  absl::StatusOr<v1::Report> GetReport(const v1::GetReportRequest& request);
+  absl::StatusOr<v1::ListReportsResponse> ListReports(
+      const v1::ListReportsRequest& request);
+  absl::StatusOr<v1::ListRevisionsResponse> ListRevisions(
+      const v1::ListRevisionsRequest& request);
+
+  absl::StatusOr<v1::ListOverdueResponse> ListOverdue(
+      const v1::ListOverdueRequest& request);
+  absl::StatusOr<v1::GetScorecardResponse> GetScorecard(
+      const v1::GetScorecardRequest& request);
+  absl::StatusOr<v1::PlanRollup> GetPlanRollup(
+      const v1::GetPlanRollupRequest& request);
+
+  // WatchEvents, in two steps: validates the request and answers the plan
+  // id and the cursor to read after ("$" resolved to the newest event);
+  // then ReadEvents is called until the client leaves.
+  absl::StatusOr<std::pair<std::string, std::string>> StartWatch(
+      const v1::WatchEventsRequest& request);
+  absl::StatusOr<std::vector<v1::Event>> ReadEvents(absl::string_view plan_id,
+                                                    absl::string_view cursor,
+                                                    int limit,
+                                                    absl::Duration wait);
+
+  // Appends a REPORT_OVERDUE event for every overdue (unit, item, period)
+  // of every plan with a schedule, as of today, once each (per revision for
+  // returned reports). Answers how many were appended. Run periodically by
+  // progress-server; safe to run on every replica at once.
+  absl::StatusOr<int> SweepOverdue();
+
+ private:
+  // What the views need of a plan.
+  struct PlanView {
+    std::shared_ptr<const PlanSnapshot> snapshot;
+    v1::Schedule schedule;
+    ScheduleView periods;
+    std::vector<Duty> duties;
+    std::vector<v1::Report> reports;
+  };
+  absl::StatusOr<PlanView> LoadPlanView(absl::string_view field,
+                                        absl::string_view plan_id);
+  // The plan snapshot; NOT_FOUND worded for `field`.
+  absl::StatusOr<std::shared_ptr<const PlanSnapshot>> GetPlan(
+      absl::string_view field, absl::string_view plan_id);
+  absl::StatusOr<StoredSchedule> RequireSchedule(absl::string_view field,
+                                                 absl::string_view plan_id);
+  // as_of when set (validated), else today.
+  absl::StatusOr<absl::CivilDay> AsOf(const type::v1::Date& date);
+  absl::CivilDay Today() const;
+  // The rollup of one item of `view` as of `as_of`.
+  v1::ItemRollup RollUp(const PlanView& view, const plan::v1::Item& item,
+                        absl::CivilDay as_of,
+                        const std::vector<v1::OverdueEntry>& overdue) const;
+  // Recomputes the item's health after a write and records it (with its
+  // event when it changed). Best effort: a failure is logged, the next
+  // write or sweep catches up.
+  void UpdateItemHealth(absl::string_view plan_id, absl::string_view item);
+
+  ProgressStore* const store_;
+  PlanDirectory* const plans_;
+  UnitAssignments* const assignments_;
+  const Clock clock_;
+};
+
+// "plans/{plan}/items/{item}/reports/{unit}~{period}" → (plan id, report
+// id "<item>/<unit>~<period>").
+absl::StatusOr<std::pair<std::string, std::string>> ParseReportName(
+    absl::string_view field, absl::string_view name);
+// "organizations/{org}/units/{unit}" → unit id.
+absl::StatusOr<std::string> ParseUnitId(absl::string_view field,
+                                        absl::string_view name);
+
+}  // namespace duban::progress
+
+#endif  // DUBAN_SERVICES_PROGRESS_PROGRESS_DOMAIN_H_

@@ -1,0 +1,347 @@
+#include "services/progress/redis_store.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace duban::progress {
+namespace {
+
+constexpr char kMaxEvents[] = "100000";
+
+// KEYS: schedule. ARGV: expected version ('' for any), schedule bytes.
+constexpr char kPutScheduleScript[] = R"lua(
+local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= v then return {'CHANGED'} end
+redis.call('HSET', KEYS[1], 'pb', ARGV[2], 'v', v + 1)
+return {'OK', v + 1}
+)lua";
+
+// KEYS: reports reportv rev req events. ARGV: report id, expected version,
+// report bytes, append (1|0), scoped request id or '', fingerprint, event
+// bytes, revision bytes, max events.
+constexpr char kWriteReportScript[] = R"lua(
+local rid = ARGV[5]
+if rid ~= '' then
+  local seen = redis.call('HGET', KEYS[4], rid)
+  if seen then
+    local a = string.find(seen, '\31', 1, true)
+    if string.sub(seen, 1, a - 1) ~= ARGV[6] then return {'REUSED'} end
+    local b = string.find(seen, '\31', a + 1, true)
+    return {'REPLAY', string.sub(seen, a + 1, b - 1), string.sub(seen, b + 1)}
+  end
+end
+local v = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if v ~= tonumber(ARGV[2]) then return {'CHANGED'} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], v + 1)
+if ARGV[4] == '1' or redis.call('LLEN', KEYS[3]) == 0 then
+  redis.call('RPUSH', KEYS[3], ARGV[8])
+else
+  redis.call('LSET', KEYS[3], -1, ARGV[8])
+end
+if rid ~= '' then
+  redis.call('HSET', KEYS[4], rid, ARGV[6] .. '\31' .. (v + 1) .. '\31' .. ARGV[3])
+end
+local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 'pb', ARGV[7])
+return {'OK', tostring(v + 1), id}
+)lua";
+
+// KEYS: health events. ARGV: item id, health number, event bytes without
+// previous_health, max events. The previous health is appended to the
+// event bytes as field 12 (varint), which protobuf merges.
+constexpr char kRecordHealthScript[] = R"lua(
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old == ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local pb = ARGV[3]
+if old then pb = pb .. string.char(96, tonumber(old)) end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'pb', pb)
+return 1
+)lua";
+
+// KEYS: once events. ARGV: key, event bytes, max events.
+constexpr char kRecordOnceScript[] = R"lua(
+if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'pb', ARGV[2])
+return 1
+)lua";
+
+absl::string_view Unscoped(absl::string_view request_id) {
+  const std::size_t colon = request_id.find(':');
+  return colon == absl::string_view::npos ? request_id
+                                          : request_id.substr(colon + 1);
+}
+
+template <typename T>
+absl::StatusOr<T> Decode(absl::string_view what, const std::string& bytes) {
+  T message;
+  if (!message.ParseFromString(bytes)) {
+    return absl::InternalError(absl::StrCat("stored ", what, " is corrupt"));
+  }
+  return message;
+}
+
+// Events from an XREAD/XRANGE entry list: [[id, [field, value, …]], …].
+absl::StatusOr<std::vector<v1::Event>> EventsOf(const RedisReply& entries) {
+  std::vector<v1::Event> events;
+  for (const RedisReply& entry : entries.elements) {
+    if (entry.elements.size() != 2) {
+      return absl::InternalError("unexpected stream entry");
+    }
+    const RedisReply& fields = entry.elements[1];
+    for (std::size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
+      if (fields.elements[i].str != "pb") continue;
+      DUBAN_ASSIGN_OR_RETURN(
+          v1::Event event,
+          Decode<v1::Event>("event", fields.elements[i + 1].str));
+      event.set_cursor(entry.elements[0].str);
+      events.push_back(std::move(event));
+    }
+  }
+  return events;
+}
+
+}  // namespace
+
+RedisProgressStore::RedisProgressStore(RedisPool* pool, RedisPool* watch_pool,
+                                       std::string ns)
+    : pool_(pool),
+      watch_pool_(watch_pool != nullptr ? watch_pool : pool),
+      ns_(std::move(ns)) {}
+
+std::string RedisProgressStore::Key(absl::string_view plan_id,
+                                    absl::string_view suffix) const {
+  return absl::StrCat(ns_, ":{plan:", plan_id, "}:", suffix);
+}
+
+absl::StatusOr<StoredSchedule> RedisProgressStore::GetSchedule(
+    absl::string_view plan_id) {
+  DUBAN_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Command({"HMGET", Key(plan_id, "schedule"), "pb", "v"}));
+  if (reply.elements.size() != 2 || reply.elements[0].is_nil()) {
+    return ScheduleNotFound(plan_id);
+  }
+  StoredSchedule stored;
+  DUBAN_ASSIGN_OR_RETURN(
+      stored.schedule, Decode<v1::Schedule>("schedule", reply.elements[0].str));
+  absl::SimpleAtoi(reply.elements[1].str, &stored.version);
+  return stored;
+}
+
+absl::StatusOr<int64_t> RedisProgressStore::PutSchedule(
+    absl::string_view plan_id, const v1::Schedule& schedule,
+    std::optional<int64_t> expected_version) {
+  DUBAN_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Eval(kPutScheduleScript, {Key(plan_id, "schedule")},
+                  {expected_version ? absl::StrCat(*expected_version) : "",
+                   schedule.SerializeAsString()}));
+  if (reply.elements.empty() || reply.elements[0].str != "OK") {
+    return ScheduleChanged(plan_id);
+  }
+  DUBAN_RETURN_IF_ERROR(pool_
+                            ->Command({"SADD", absl::StrCat(ns_, ":schedules"),
+                                       std::string(plan_id)})
+                            .status());
+  return reply.elements[1].integer;
+}
+
+absl::StatusOr<std::vector<std::string>>
+RedisProgressStore::ListSchedulePlans() {
+  DUBAN_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Command({"SORT", absl::StrCat(ns_, ":schedules"), "ALPHA"}));
+  std::vector<std::string> ids;
+  for (const RedisReply& e : reply.elements) ids.push_back(e.str);
+  return ids;
+}
+
+absl::StatusOr<std::optional<StoredReport>> RedisProgressStore::FindRequest(
+    absl::string_view plan_id, absl::string_view request_id,
+    absl::string_view fingerprint) {
+  DUBAN_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Command({"HGET", Key(plan_id, "req"), std::string(request_id)}));
+  if (reply.is_nil()) return std::nullopt;
+  const std::size_t a = reply.str.find('\x1f');
+  const std::size_t b =
+      a == std::string::npos ? a : reply.str.find('\x1f', a + 1);
+  if (b == std::string::npos) {
+    return absl::InternalError("stored request record is corrupt");
+  }
+  if (reply.str.substr(0, a) != fingerprint) {
+    return RequestIdReused(Unscoped(request_id));
+  }
+  StoredReport stored;
+  absl::SimpleAtoi(reply.str.substr(a + 1, b - a - 1), &stored.version);
+  DUBAN_ASSIGN_OR_RETURN(stored.report,
+                         Decode<v1::Report>("report", reply.str.substr(b + 1)));
+  return stored;
+}
+
+absl::StatusOr<WriteResult> RedisProgressStore::WriteReport(
+    const ReportWrite& write) {
+  const std::string& p = write.plan_id;
+  DUBAN_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Eval(
+          kWriteReportScript,
+          {Key(p, "reports"), Key(p, "reportv"),
+           Key(p, absl::StrCat("rev:", write.report_id)), Key(p, "req"),
+           Key(p, "events")},
+          {write.report_id, absl::StrCat(write.expected_version),
+           write.report.SerializeAsString(), write.append_revision ? "1" : "0",
+           write.request_id, write.fingerprint, write.event.SerializeAsString(),
+           write.report.latest().SerializeAsString(), kMaxEvents}));
+  const std::string outcome =
+      reply.elements.empty() ? "" : reply.elements[0].str;
+  if (outcome == "REUSED") return RequestIdReused(Unscoped(write.request_id));
+  if (outcome == "CHANGED") return ReportChanged(p, write.report_id);
+  if ((outcome != "OK" && outcome != "REPLAY") || reply.elements.size() != 3) {
+    return absl::InternalError(
+        absl::StrCat("unexpected answer from the report script: ", outcome));
+  }
+  WriteResult result;
+  absl::SimpleAtoi(reply.elements[1].str, &result.stored.version);
+  if (outcome == "REPLAY") {
+    result.outcome = WriteOutcome::kReplayed;
+    DUBAN_ASSIGN_OR_RETURN(result.stored.report,
+                           Decode<v1::Report>("report", reply.elements[2].str));
+    return result;
+  }
+  result.stored.report = write.report;
+  result.cursor = reply.elements[2].str;
+  return result;
+}
+
+absl::StatusOr<StoredReport> RedisProgressStore::GetReport(
+    absl::string_view plan_id, absl::string_view report_id) {
+  DUBAN_ASSIGN_OR_RETURN(
+      std::vector<RedisReply> replies,
+      pool_->Pipeline(
+          {{"HGET", Key(plan_id, "reports"), std::string(report_id)},
+           {"HGET", Key(plan_id, "reportv"), std::string(report_id)}}));
+  if (replies[0].is_nil()) return ReportNotFound(plan_id, report_id);
+  StoredReport stored;
+  DUBAN_ASSIGN_OR_RETURN(stored.report,
+                         Decode<v1::Report>("report", replies[0].str));
+  absl::SimpleAtoi(replies[1].str, &stored.version);
+  return stored;
+}
+
+absl::StatusOr<std::vector<StoredReport>> RedisProgressStore::ListReports(
+    absl::string_view plan_id) {
+  // One MULTI so the reports and their versions are one snapshot.
+  DUBAN_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                         pool_->Pipeline({{"MULTI"},
+                                          {"HGETALL", Key(plan_id, "reports")},
+                                          {"HGETALL", Key(plan_id, "reportv")},
+                                          {"EXEC"}}));
+  const RedisReply& exec = replies.back();
+  if (exec.elements.size() != 2) {
+    return absl::InternalError("unexpected answer listing reports");
+  }
+  std::map<std::string, StoredReport> by_id;
+  const auto& reports = exec.elements[0].elements;
+  for (std::size_t i = 0; i + 1 < reports.size(); i += 2) {
+    DUBAN_ASSIGN_OR_RETURN(by_id[reports[i].str].report,
+                           Decode<v1::Report>("report", reports[i + 1].str));
+  }
+  const auto& versions = exec.elements[1].elements;
+  for (std::size_t i = 0; i + 1 < versions.size(); i += 2) {
+    auto it = by_id.find(versions[i].str);
+    if (it != by_id.end()) {
+      absl::SimpleAtoi(versions[i + 1].str, &it->second.version);
+    }
+  }
+  std::vector<StoredReport> out;
+  out.reserve(by_id.size());
+  for (auto& [id, stored] : by_id) out.push_back(std::move(stored));
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::Revision>> RedisProgressStore::ListRevisions(
+    absl::string_view plan_id, absl::string_view report_id) {
+  DUBAN_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Command({"LRANGE", Key(plan_id, absl::StrCat("rev:", report_id)),
+                      "0", "-1"}));
+  std::vector<v1::Revision> revisions;
+  for (const RedisReply& e : reply.elements) {
+    DUBAN_ASSIGN_OR_RETURN(v1::Revision rev,
+                           Decode<v1::Revision>("revision", e.str));
+    revisions.push_back(std::move(rev));
+  }
+  return revisions;
+}
+
+absl::StatusOr<bool> RedisProgressStore::RecordItemHealth(
+    absl::string_view plan_id, absl::string_view item_id, v1::Health health,
+    v1::Event event) {
+  event.clear_previous_health();
+  DUBAN_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Eval(kRecordHealthScript,
+                  {Key(plan_id, "health"), Key(plan_id, "events")},
+                  {std::string(item_id), absl::StrCat(static_cast<int>(health)),
+                   event.SerializeAsString(), kMaxEvents}));
+  return reply.integer == 1;
+}
+
+absl::StatusOr<bool> RedisProgressStore::RecordOnce(absl::string_view plan_id,
+                                                    absl::string_view key,
+                                                    const v1::Event& event) {
+  DUBAN_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Eval(kRecordOnceScript,
+                  {Key(plan_id, "once"), Key(plan_id, "events")},
+                  {std::string(key), event.SerializeAsString(), kMaxEvents}));
+  return reply.integer == 1;
+}
+
+absl::StatusOr<std::vector<v1::Event>> RedisProgressStore::ReadEvents(
+    absl::string_view plan_id, absl::string_view cursor, int limit,
+    absl::Duration wait) {
+  std::string after = "0-0";
+  if (!cursor.empty()) {
+    DUBAN_RETURN_IF_ERROR(ParseCursor("cursor", cursor).status());
+    after = std::string(cursor);
+  }
+  std::vector<std::string> argv = {"XREAD", "COUNT", absl::StrCat(limit)};
+  RedisPool* pool = pool_;
+  if (wait > absl::ZeroDuration()) {
+    argv.push_back("BLOCK");
+    argv.push_back(absl::StrCat(absl::ToInt64Milliseconds(wait)));
+    pool = watch_pool_;
+  }
+  argv.insert(argv.end(), {"STREAMS", Key(plan_id, "events"), after});
+  DUBAN_ASSIGN_OR_RETURN(RedisReply reply, pool->Command(argv));
+  // nil on timeout; else [[stream, entries]].
+  if (reply.is_nil() || reply.elements.empty()) {
+    return std::vector<v1::Event>();
+  }
+  const RedisReply& stream = reply.elements[0];
+  if (stream.elements.size() != 2) {
+    return absl::InternalError("unexpected XREAD answer");
+  }
+  return EventsOf(stream.elements[1]);
+}
+
+absl::StatusOr<std::string> RedisProgressStore::LastCursor(
+    absl::string_view plan_id) {
+  DUBAN_ASSIGN_OR_RETURN(RedisReply reply,
+                         pool_->Command({"XREVRANGE", Key(plan_id, "events"),
+                                         "+", "-", "COUNT", "1"}));
+  if (reply.elements.empty() || reply.elements[0].elements.empty()) {
+    return std::string("0-0");
+  }
+  return reply.elements[0].elements[0].str;
+}
+
+absl::Status RedisProgressStore::Ping() { return pool_->Ping(); }
+
+}  // namespace duban::progress

@@ -1,0 +1,63 @@
+#include "services/progress/store.h"
+
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status.h"
+
+namespace duban::progress {
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> ParseCursor(
+    absl::string_view field, absl::string_view cursor) {
+  std::vector<absl::string_view> parts = absl::StrSplit(cursor, '-');
+  uint64_t ms = 0, seq = 0;
+  if (parts.size() != 2 || parts[0].empty() || parts[1].empty() ||
+      !absl::SimpleAtoi(parts[0], &ms) || !absl::SimpleAtoi(parts[1], &seq) ||
+      parts[0][0] == '+' || parts[1][0] == '+') {
+    return InvalidField(field, cursor,
+                        "must be the cursor of an event (\"<ms>-<seq>\")");
+  }
+  return std::make_pair(ms, seq);
+}
+
+std::string ReportName(absl::string_view plan_id, absl::string_view report_id) {
+  const std::size_t slash = report_id.find('/');
+  return absl::StrCat("plans/", plan_id, "/items/", report_id.substr(0, slash),
+                      "/reports/", report_id.substr(slash + 1));
+}
+
+absl::Status ReportNotFound(absl::string_view plan_id,
+                            absl::string_view report_id) {
+  return absl::NotFoundError(absl::StrCat(
+      "name: report \"", ReportName(plan_id, report_id), "\" not found"));
+}
+
+absl::Status ReportChanged(absl::string_view plan_id,
+                           absl::string_view report_id) {
+  return absl::AbortedError(
+      absl::StrCat("etag: report \"", ReportName(plan_id, report_id),
+                   "\" was changed by another request; read it again and "
+                   "retry"));
+}
+
+absl::Status ScheduleNotFound(absl::string_view plan_id) {
+  return absl::NotFoundError(absl::StrCat("name: schedule \"plans/", plan_id,
+                                          "/schedule\" not found"));
+}
+
+absl::Status ScheduleChanged(absl::string_view plan_id) {
+  return absl::AbortedError(
+      absl::StrCat("etag: schedule \"plans/", plan_id,
+                   "/schedule\" was changed by another request; read it "
+                   "again and retry"));
+}
+
+absl::Status RequestIdReused(absl::string_view request_id) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("request_id: \"", request_id,
+                   "\" was already used with a different request"));
+}
+
+}  // namespace duban::progress

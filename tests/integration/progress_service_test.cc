@@ -1,0 +1,483 @@
+// The progress service over real gRPC on loopback, with real plan and unit
+// services in-process, all on a real redis-server: a seed plan imported,
+// its units created, issued, scheduled; then every progress call and its
+// error codes, idempotency under concurrent retries, and the event feed
+// resumed across a disconnect and across two progress servers.
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/server.h"
+#include "duban/plan/v1/plan_service.grpc.pb.h"
+#include "duban/progress/v1/progress_service.grpc.pb.h"
+#include "duban/unit/v1/unit_service.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "services/plan/plan_domain.h"
+#include "services/plan/redis_store.h"
+#include "services/plan/service.h"
+#include "services/plan/unit_directory.h"
+#include "services/progress/directory.h"
+#include "services/progress/progress_domain.h"
+#include "services/progress/redis_store.h"
+#include "services/progress/service.h"
+#include "services/unit/redis_store.h"
+#include "services/unit/service.h"
+#include "services/unit/unit_domain.h"
+#include "tests/support/redis_fixture.h"
+
+namespace duban::progress {
+namespace {
+
+namespace pv1 = ::duban::plan::v1;
+namespace uv1 = ::duban::unit::v1;
+using ::testing::HasSubstr;
+
+std::string Yiyang() {
+  std::ifstream in(std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt",
+                   std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::unique_ptr<RunningServer> Start(const std::vector<grpc::Service*>& s) {
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.shutdown_deadline = absl::Seconds(2);
+  auto started = StartServer(options, s);
+  EXPECT_TRUE(started.ok()) << started.status();
+  return started.ok() ? std::move(started).value() : nullptr;
+}
+
+template <typename Service>
+std::unique_ptr<typename Service::Stub> Connect(const RunningServer& server) {
+  return Service::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port()),
+                          grpc::InsecureChannelCredentials()));
+}
+
+// One progress server: its own pools, store, clients, caches and domain,
+// like one replica of progress-server.
+struct ProgressReplica {
+  ProgressReplica(const RedisOptions& options, int plan_port, int unit_port,
+                  std::function<absl::Time()> clock)
+      : pool(options),
+        store(&pool, &pool),
+        plan_client(absl::StrCat("127.0.0.1:", plan_port)),
+        unit_client(absl::StrCat("127.0.0.1:", unit_port)),
+        plans(&plan_client),
+        assignments(&unit_client),
+        domain(&store, &plans, &assignments, std::move(clock)),
+        service(&domain, WatchOptions{4, absl::Milliseconds(200), 100}) {
+    server = Start({&service});
+    if (server) stub = Connect<v1::ProgressService>(*server);
+  }
+  ~ProgressReplica() {
+    if (server) server->Shutdown();
+  }
+  RedisPool pool;
+  RedisProgressStore store;
+  GrpcPlanDirectory plan_client;
+  GrpcUnitAssignments unit_client;
+  CachedPlanDirectory plans;
+  CachedUnitAssignments assignments;
+  ProgressDomain domain;
+  ProgressServiceImpl service;
+  std::unique_ptr<RunningServer> server;
+  std::unique_ptr<v1::ProgressService::Stub> stub;
+};
+
+// Plan and unit services, and two progress replicas, on one Redis.
+struct ServerStack {
+  explicit ServerStack(const RedisOptions& options)
+      : pool(options),
+        unit_store(&pool),
+        unit_domain(&unit_store),
+        unit_service(&unit_domain),
+        plan_store(&pool) {
+    unit_server = Start({&unit_service});
+    if (!unit_server) return;
+    unit_stub = Connect<uv1::UnitService>(*unit_server);
+    units = std::make_unique<plan::GrpcUnitDirectory>(
+        absl::StrCat("127.0.0.1:", unit_server->port()));
+    plan_domain = std::make_unique<plan::PlanDomain>(&plan_store, units.get());
+    plan_service = std::make_unique<plan::PlanServiceImpl>(plan_domain.get());
+    plan_server = Start({plan_service.get()});
+    if (!plan_server) return;
+    plan_stub = Connect<pv1::PlanService>(*plan_server);
+    auto clock = [] {
+      return absl::FromCivil(absl::CivilSecond(2020, 7, 10, 10, 0, 0),
+                             absl::FixedTimeZone(8 * 3600));
+    };
+    for (auto& r : replicas) {
+      r = std::make_unique<ProgressReplica>(options, plan_server->port(),
+                                            unit_server->port(), clock);
+    }
+  }
+  ~ServerStack() {
+    for (auto& r : replicas) r.reset();
+    if (plan_server) plan_server->Shutdown();
+    if (unit_server) unit_server->Shutdown();
+  }
+
+  RedisPool pool;
+  unit::RedisUnitStore unit_store;
+  unit::UnitDomain unit_domain;
+  unit::UnitServiceImpl unit_service;
+  std::unique_ptr<RunningServer> unit_server;
+  std::unique_ptr<uv1::UnitService::Stub> unit_stub;
+  plan::RedisPlanStore plan_store;
+  std::unique_ptr<plan::GrpcUnitDirectory> units;
+  std::unique_ptr<plan::PlanDomain> plan_domain;
+  std::unique_ptr<plan::PlanServiceImpl> plan_service;
+  std::unique_ptr<RunningServer> plan_server;
+  std::unique_ptr<pv1::PlanService::Stub> plan_stub;
+  std::unique_ptr<ProgressReplica> replicas[2];
+};
+
+class ProgressServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto options = SharedTestRedis();
+    ASSERT_TRUE(options.ok()) << options.status();
+    stack_ = std::make_unique<ServerStack>(*options);
+    ASSERT_NE(stack_->replicas[1], nullptr);
+    ASSERT_NE(stack_->replicas[1]->stub, nullptr);
+    ASSERT_TRUE(stack_->pool.Command({"FLUSHALL"}).ok());
+    stub_ = stack_->replicas[0]->stub.get();
+    ImportAndIssue();
+  }
+
+  // Imports the Yiyang plan, creates its organization and units, issues it
+  // and sets a quarterly schedule due 5 days after each quarter.
+  void ImportAndIssue() {
+    pv1::ImportPlanRequest import;
+    import.set_content(Yiyang());
+    import.set_plan_id("yy2020");
+    pv1::ImportPlanResponse imported;
+    {
+      grpc::ClientContext c;
+      ASSERT_TRUE(stack_->plan_stub->ImportPlan(&c, import, &imported).ok());
+    }
+    uv1::CreateOrganizationRequest org;
+    org.set_organization_id("yy");
+    org.mutable_organization()->set_display_name(
+        imported.plan().organization());
+    org.mutable_organization()->set_level(uv1::Organization::CITY);
+    uv1::Organization made_org;
+    {
+      grpc::ClientContext c;
+      ASSERT_TRUE(
+          stack_->unit_stub->CreateOrganization(&c, org, &made_org).ok());
+    }
+    std::set<std::string> done;
+    for (const pv1::Item& item : imported.items()) {
+      for (const auto& ref : item.units()) {
+        if (ref.kind() == pv1::UnitRef::PLACEHOLDER ||
+            !done.insert(ref.printed_name()).second) {
+          continue;
+        }
+        uv1::CreateUnitRequest unit;
+        unit.set_parent("organizations/yy");
+        unit.mutable_unit()->set_short_name(ref.printed_name());
+        unit.mutable_unit()->set_kind(ref.kind() == pv1::UnitRef::GROUP
+                                          ? uv1::Unit::WORKING_GROUP
+                                          : uv1::Unit::OFFICE);
+        uv1::Unit made;
+        grpc::ClientContext c;
+        ASSERT_TRUE(stack_->unit_stub->CreateUnit(&c, unit, &made).ok());
+      }
+    }
+    pv1::IssuePlanRequest issue;
+    issue.set_name("plans/yy2020");
+    issue.set_principal("督查室");
+    pv1::Plan issued;
+    {
+      grpc::ClientContext c;
+      grpc::Status s = stack_->plan_stub->IssuePlan(&c, issue, &issued);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+    }
+    uv1::ListAssignmentsRequest list;
+    list.set_plan("plans/yy2020");
+    list.set_page_size(1000);
+    uv1::ListAssignmentsResponse assignments;
+    {
+      grpc::ClientContext c;
+      ASSERT_TRUE(
+          stack_->unit_stub->ListAssignments(&c, list, &assignments).ok());
+    }
+    ASSERT_GT(assignments.assignments_size(), 1);
+    item_ = assignments.assignments(0).item();
+    unit_ = assignments.assignments(0).unit();
+    for (const auto& a : assignments.assignments()) {
+      bool on_item = false;
+      for (const auto& b : assignments.assignments()) {
+        on_item |= b.item() == item_ && b.unit() == a.unit();
+      }
+      if (!on_item) {
+        other_unit_ = a.unit();
+        break;
+      }
+    }
+    ASSERT_FALSE(other_unit_.empty());
+
+    v1::SetScheduleRequest set;
+    set.mutable_schedule()->set_name("plans/yy2020/schedule");
+    set.mutable_schedule()->set_cadence(v1::QUARTERLY);
+    set.mutable_schedule()->set_due_days_after_period_end(5);
+    set.set_principal("督查室");
+    v1::Schedule schedule;
+    grpc::ClientContext c;
+    grpc::Status s = stub_->SetSchedule(&c, set, &schedule);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(schedule.first_period(), "2020-Q1");
+  }
+
+  v1::SubmitReportRequest Submit(const std::string& rid,
+                                 const std::string& period = "2020-Q1") {
+    v1::SubmitReportRequest r;
+    r.set_request_id(rid);
+    r.set_item(item_);
+    r.set_unit(unit_);
+    r.set_period(period);
+    r.set_status(v1::ON_TRACK);
+    r.set_percent_complete(40);
+    r.set_progress("按计划推进");
+    r.set_principal("unit-system");
+    return r;
+  }
+  grpc::Status Call(const v1::SubmitReportRequest& r, v1::Report* out,
+                    v1::ProgressService::Stub* stub = nullptr) {
+    grpc::ClientContext c;
+    return (stub ? stub : stub_)->SubmitReport(&c, r, out);
+  }
+
+  std::unique_ptr<ServerStack> stack_;
+  v1::ProgressService::Stub* stub_ = nullptr;
+  std::string item_, unit_, other_unit_;
+};
+
+TEST_F(ProgressServiceTest, SubmitReviewAndReadBack) {
+  v1::Report report;
+  grpc::Status s = Call(Submit("r1"), &report);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(report.name(), HasSubstr("/reports/"));
+  EXPECT_EQ(report.unit(), unit_);
+  EXPECT_TRUE(report.submitted_late());  // filed 2020-07-10, due 04-05
+
+  v1::ReviewReportRequest review;
+  review.set_name(report.name());
+  review.set_etag(report.etag());
+  review.set_decision(v1::ReviewReportRequest::RETURN);
+  review.set_comment("请补充数据");
+  v1::Report reviewed;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->ReviewReport(&c, review, &reviewed).ok());
+  }
+  EXPECT_EQ(reviewed.latest().review_state(), v1::RETURNED);
+  {
+    grpc::ClientContext c;
+    EXPECT_EQ(stub_->ReviewReport(&c, review, &reviewed).error_code(),
+              grpc::StatusCode::ABORTED);  // stale etag
+  }
+  ASSERT_TRUE(Call(Submit("r2"), &report).ok());
+  EXPECT_EQ(report.revision_count(), 2);
+
+  v1::GetReportRequest get;
+  get.set_name(report.name());
+  v1::Report got;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stack_->replicas[1]->stub->GetReport(&c, get, &got).ok());
+  }
+  EXPECT_EQ(got.etag(), report.etag());
+  v1::ListRevisionsRequest revs;
+  revs.set_parent(report.name());
+  v1::ListRevisionsResponse revisions;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->ListRevisions(&c, revs, &revisions).ok());
+  }
+  ASSERT_EQ(revisions.revisions_size(), 2);
+  EXPECT_EQ(revisions.revisions(0).review_state(), v1::RETURNED);
+  EXPECT_EQ(revisions.revisions(1).review_state(), v1::PENDING_REVIEW);
+
+  v1::ListReportsRequest list;
+  list.set_parent("plans/yy2020");
+  list.set_unit(unit_);
+  v1::ListReportsResponse listed;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->ListReports(&c, list, &listed).ok());
+  }
+  EXPECT_EQ(listed.reports_size(), 1);
+}
+
+TEST_F(ProgressServiceTest, ErrorCodesNameTheField) {
+  struct Case {
+    std::function<void(v1::SubmitReportRequest*)> edit;
+    grpc::StatusCode code;
+    std::string text;
+  };
+  const std::vector<Case> cases = {
+      {[](auto* r) { r->set_percent_complete(-1); },
+       grpc::StatusCode::INVALID_ARGUMENT, "percent_complete"},
+      {[](auto* r) { r->set_period("2020-Q4"); },
+       grpc::StatusCode::FAILED_PRECONDITION, "has not begun"},
+      {[&](auto* r) { r->set_unit(other_unit_); },
+       grpc::StatusCode::PERMISSION_DENIED, other_unit_},
+      {[](auto* r) { r->set_item("plans/yy2020/items/999"); },
+       grpc::StatusCode::NOT_FOUND, "items/999"},
+      {[](auto* r) { r->add_indicator_values()->set_indicator_id("zz"); },
+       grpc::StatusCode::INVALID_ARGUMENT, "indicator_id"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto r = Submit(absl::StrCat("bad-", i));
+    cases[i].edit(&r);
+    v1::Report out;
+    grpc::Status s = Call(r, &out);
+    EXPECT_EQ(s.error_code(), cases[i].code) << i << " " << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(cases[i].text)) << i;
+  }
+  v1::GetReportRequest get;
+  get.set_name("plans/yy2020/items/1/reports/nobody~2020-Q1");
+  v1::Report out;
+  grpc::ClientContext c;
+  EXPECT_EQ(stub_->GetReport(&c, get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ProgressServiceTest, ConcurrentRetriesStoreOneRevision) {
+  std::vector<std::thread> threads;
+  std::vector<grpc::Status> statuses(8);
+  std::vector<v1::Report> reports(8);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      statuses[i] = Call(Submit("same"), &reports[i],
+                         stack_->replicas[i % 2]->stub.get());
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_EQ(reports[i].etag(), reports[0].etag());
+    EXPECT_EQ(reports[i].revision_count(), 1);
+  }
+  auto changed = Submit("same");
+  changed.set_percent_complete(41);
+  v1::Report out;
+  EXPECT_EQ(Call(changed, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ProgressServiceTest, OverdueScorecardAndRollup) {
+  v1::Report report;
+  ASSERT_TRUE(Call(Submit("r1"), &report).ok());
+  v1::ListOverdueRequest overdue;
+  overdue.set_plan("plans/yy2020");
+  overdue.set_unit(unit_);
+  v1::ListOverdueResponse list;
+  {
+    grpc::ClientContext c;
+    grpc::Status s = stub_->ListOverdue(&c, overdue, &list);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  // As of 2020-07-10 Q1 and Q2 are due; Q1 of item_ is filed.
+  for (const auto& e : list.entries()) {
+    EXPECT_FALSE(e.item() == item_ && e.period() == "2020-Q1");
+    EXPECT_EQ(e.reason(), v1::MISSING);
+  }
+  EXPECT_GE(list.entries_size(), 1);
+  v1::GetScorecardRequest score;
+  score.set_plan("plans/yy2020");
+  score.set_unit(unit_);
+  v1::GetScorecardResponse cards;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->GetScorecard(&c, score, &cards).ok());
+  }
+  ASSERT_EQ(cards.scorecards_size(), 1);
+  EXPECT_EQ(cards.scorecards(0).late(), 1);
+  EXPECT_EQ(cards.scorecards(0).missing() + 1,
+            cards.scorecards(0).reports_due());
+  v1::GetPlanRollupRequest roll;
+  roll.set_plan("plans/yy2020");
+  v1::PlanRollup rollup;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->GetPlanRollup(&c, roll, &rollup).ok());
+  }
+  EXPECT_EQ(rollup.sections_size(), 9);
+  EXPECT_GT(rollup.amber() + rollup.red(), 0);
+}
+
+// Reads `n` events (or until the deadline) from a watch.
+std::vector<v1::Event> Watch(v1::ProgressService::Stub* stub,
+                             const std::string& cursor, std::size_t n) {
+  v1::WatchEventsRequest request;
+  request.set_plan("plans/yy2020");
+  request.set_cursor(cursor);
+  grpc::ClientContext c;
+  c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto reader = stub->WatchEvents(&c, request);
+  std::vector<v1::Event> events;
+  v1::Event e;
+  while (events.size() < n && reader->Read(&e)) events.push_back(e);
+  c.TryCancel();
+  reader->Finish().IgnoreError();
+  return events;
+}
+
+TEST_F(ProgressServiceTest, WatchResumesFromItsCursorAcrossReplicas) {
+  // Two reports through replica 0 while a watcher on replica 1 reads.
+  std::vector<v1::Event> first;
+  std::thread watcher(
+      [&] { first = Watch(stack_->replicas[1]->stub.get(), "", 2); });
+  absl::SleepFor(absl::Milliseconds(300));
+  v1::Report report;
+  ASSERT_TRUE(Call(Submit("w1", "2020-Q1"), &report).ok());
+  watcher.join();
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].type(), v1::Event::REPORT_SUBMITTED);
+  EXPECT_EQ(first[0].report(), report.name());
+
+  // Disconnected: more events happen meanwhile.
+  ASSERT_TRUE(Call(Submit("w2", "2020-Q2"), &report).ok());
+  ASSERT_TRUE(
+      Call(Submit("w3", "2020-Q2"), &report, stack_->replicas[1]->stub.get())
+          .ok());
+  // Everything from the start, for comparison.
+  const std::vector<v1::Event> all =
+      Watch(stack_->replicas[0]->stub.get(), "", 100);
+  ASSERT_GE(all.size(), 4u);
+  const std::vector<v1::Event> resumed = Watch(
+      stack_->replicas[0]->stub.get(), first.back().cursor(), all.size() - 2);
+  ASSERT_EQ(resumed.size(), all.size() - 2);
+  for (std::size_t i = 0; i < resumed.size(); ++i) {
+    EXPECT_EQ(resumed[i].cursor(), all[i + 2].cursor());  // no gap, no repeat
+  }
+  int revised = 0;
+  for (const auto& e : resumed)
+    revised += e.type() == v1::Event::REPORT_REVISED;
+  EXPECT_EQ(revised, 1);
+
+  v1::WatchEventsRequest bad;
+  bad.set_plan("plans/yy2020");
+  bad.set_cursor("garbage");
+  grpc::ClientContext c;
+  auto reader = stub_->WatchEvents(&c, bad);
+  v1::Event e;
+  EXPECT_FALSE(reader->Read(&e));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace duban::progress

@@ -1,0 +1,427 @@
+// The progress domain on the in-memory store, with fake plan and unit
+// services and a fixed clock: validation, who may report, idempotent
+// submission, revisions, review, views, events, and the caches.
+#include "services/progress/progress_domain.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/progress/directory.h"
+#include "services/progress/memory_store.h"
+
+namespace duban::progress {
+namespace {
+
+using ::testing::HasSubstr;
+namespace pv1 = ::duban::plan::v1;
+namespace uv1 = ::duban::unit::v1;
+
+constexpr char kItem[] = "plans/p2020/items/1";
+constexpr char kUnit[] = "organizations/o/units/jjk";
+constexpr char kOther[] = "organizations/o/units/zjk";
+
+class FakePlans : public PlanDirectory {
+ public:
+  FakePlans() {
+    auto s = std::make_shared<PlanSnapshot>();
+    s->plan.set_name("plans/p2020");
+    s->plan.set_year(2020);
+    s->plan.set_state(pv1::Plan::ISSUED);
+    auto* section = s->plan.add_sections();
+    section->set_id("1");
+    section->set_label("一");
+    pv1::Item item;
+    item.set_name(kItem);
+    item.set_section_id("1");
+    item.set_title("新建幼儿园");
+    auto* ind = item.add_indicators();
+    ind->set_id("i1");
+    ind->set_value(64);
+    ind->set_direction(pv1::AT_LEAST);
+    s->items.push_back(item);
+    snapshot = s;
+  }
+  absl::StatusOr<std::shared_ptr<const PlanSnapshot>> GetPlan(
+      absl::string_view name) override {
+    ++calls;
+    if (name != snapshot->plan.name()) {
+      return absl::NotFoundError("name: plan not found");
+    }
+    return std::shared_ptr<const PlanSnapshot>(snapshot);
+  }
+  std::shared_ptr<PlanSnapshot> snapshot;
+  int calls = 0;
+};
+
+class FakeAssignments : public UnitAssignments {
+ public:
+  absl::StatusOr<std::vector<uv1::Assignment>> ItemAssignments(
+      absl::string_view item) override {
+    ++calls;
+    std::vector<uv1::Assignment> out;
+    for (const auto& a : active) {
+      if (a.item() == item) out.push_back(a);
+    }
+    return out;
+  }
+  absl::StatusOr<std::vector<uv1::Assignment>> PlanAssignments(
+      absl::string_view) override {
+    ++calls;
+    return active;
+  }
+  void Assign(const std::string& unit, const std::string& item) {
+    uv1::Assignment a;
+    a.set_unit(unit);
+    a.set_item(item);
+    a.set_role(uv1::LEAD);
+    a.set_state(uv1::Assignment::ACTIVE);
+    active.push_back(a);
+  }
+  std::vector<uv1::Assignment> active;
+  int calls = 0;
+};
+
+absl::Time At(int y, int m, int d) {
+  return absl::FromCivil(absl::CivilSecond(y, m, d, 10, 0, 0),
+                         absl::FixedTimeZone(8 * 3600));
+}
+
+class ProgressDomainTest : public ::testing::Test {
+ protected:
+  ProgressDomainTest()
+      : domain_(&store_, &plans_, &assignments_, [this] { return now_; }) {
+    assignments_.Assign(kUnit, kItem);
+    v1::SetScheduleRequest set;
+    set.mutable_schedule()->set_name("plans/p2020/schedule");
+    set.mutable_schedule()->set_cadence(v1::QUARTERLY);
+    set.mutable_schedule()->set_due_days_after_period_end(5);
+    auto s = domain_.SetSchedule(set);
+    EXPECT_TRUE(s.ok()) << s.status();
+  }
+
+  v1::SubmitReportRequest Submit(const std::string& rid,
+                                 const std::string& period = "2020-Q1") {
+    v1::SubmitReportRequest r;
+    r.set_request_id(rid);
+    r.set_item(kItem);
+    r.set_unit(kUnit);
+    r.set_period(period);
+    r.set_status(v1::ON_TRACK);
+    r.set_percent_complete(30);
+    r.set_progress("已完成选址");
+    r.set_principal("基教科");
+    return r;
+  }
+  std::vector<v1::Event> Events() {
+    return *store_.ReadEvents("p2020", "", 1000, absl::ZeroDuration());
+  }
+
+  absl::Time now_ = At(2020, 4, 3);
+  MemoryProgressStore store_;
+  FakePlans plans_;
+  FakeAssignments assignments_;
+  ProgressDomain domain_;
+};
+
+TEST_F(ProgressDomainTest, ScheduleDefaultsToThePlanYearAndChecksEtag) {
+  auto got = domain_.GetSchedule([] {
+    v1::GetScheduleRequest r;
+    r.set_name("plans/p2020/schedule");
+    return r;
+  }());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->first_period(), "2020-Q1");
+  EXPECT_EQ(got->last_period(), "2020-Q4");
+  EXPECT_EQ(got->etag(), "v1");
+  v1::SetScheduleRequest set;
+  *set.mutable_schedule() = *got;
+  set.mutable_schedule()->set_etag("v9");
+  EXPECT_EQ(domain_.SetSchedule(set).status().code(),
+            absl::StatusCode::kAborted);
+  set.mutable_schedule()->set_etag("v1");
+  set.mutable_schedule()->set_cadence(v1::CADENCE_UNSPECIFIED);
+  auto bad = domain_.SetSchedule(set);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("schedule.cadence"));
+}
+
+TEST_F(ProgressDomainTest, SubmitStoresRevisionOneThenResubmissionAddsTwo) {
+  auto first = domain_.SubmitReport(Submit("r1"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->name(), "plans/p2020/items/1/reports/jjk~2020-Q1");
+  EXPECT_EQ(first->revision_count(), 1);
+  EXPECT_EQ(first->latest().review_state(), v1::PENDING_REVIEW);
+  EXPECT_FALSE(first->submitted_late());
+  EXPECT_EQ(first->due_date().month(), 4);
+  EXPECT_EQ(first->due_date().day(), 5);
+  now_ = At(2020, 4, 8);
+  auto second = domain_.SubmitReport(Submit("r2"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->revision_count(), 2);
+  EXPECT_TRUE(second->latest().late());
+  EXPECT_FALSE(second->submitted_late());  // the first one was on time
+  v1::ListRevisionsRequest list;
+  list.set_parent(first->name());
+  auto revisions = domain_.ListRevisions(list);
+  ASSERT_TRUE(revisions.ok());
+  ASSERT_EQ(revisions->revisions_size(), 2);
+  EXPECT_EQ(revisions->revisions(0).submitted().request_id(), "r1");
+  EXPECT_EQ(revisions->revisions(1).name(), first->name() + "/revisions/2");
+  const auto events = Events();
+  ASSERT_GE(events.size(), 2u);
+  int submitted = 0, revised = 0;
+  for (const auto& e : events) {
+    submitted += e.type() == v1::Event::REPORT_SUBMITTED;
+    revised += e.type() == v1::Event::REPORT_REVISED;
+  }
+  EXPECT_EQ(submitted, 1);
+  EXPECT_EQ(revised, 1);
+}
+
+TEST_F(ProgressDomainTest, RetryReturnsTheFirstResultAndReuseIsRefused) {
+  auto first = domain_.SubmitReport(Submit("r1"));
+  ASSERT_TRUE(first.ok());
+  auto again = domain_.SubmitReport(Submit("r1"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->revision_count(), 1);
+  EXPECT_EQ(again->etag(), first->etag());
+  auto changed = Submit("r1");
+  changed.set_percent_complete(50);
+  auto reused = domain_.SubmitReport(changed);
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(reused.status().message(), HasSubstr("request_id"));
+}
+
+TEST_F(ProgressDomainTest, EachRefusalNamesTheFieldWithTheRightCode) {
+  struct Case {
+    std::string name;
+    std::function<void(v1::SubmitReportRequest*)> edit;
+    absl::StatusCode code;
+    std::string text;
+  };
+  const std::vector<Case> cases = {
+      {"no request id", [](auto* r) { r->clear_request_id(); },
+       absl::StatusCode::kInvalidArgument, "request_id"},
+      {"bad item", [](auto* r) { r->set_item("items/1"); },
+       absl::StatusCode::kInvalidArgument, "item"},
+      {"percent", [](auto* r) { r->set_percent_complete(101); },
+       absl::StatusCode::kInvalidArgument, "percent_complete"},
+      {"completed below 100",
+       [](auto* r) {
+         r->set_status(v1::COMPLETED);
+         r->set_percent_complete(90);
+       },
+       absl::StatusCode::kInvalidArgument, "COMPLETED"},
+      {"no progress", [](auto* r) { r->clear_progress(); },
+       absl::StatusCode::kInvalidArgument, "progress"},
+      {"long problems",
+       [](auto* r) {
+         r->set_problems(std::string(kMaxProblemsBytes + 1, 'x'));
+       },
+       absl::StatusCode::kInvalidArgument, "problems"},
+      {"unknown indicator",
+       [](auto* r) { r->add_indicator_values()->set_indicator_id("i9"); },
+       absl::StatusCode::kInvalidArgument, "indicator_values[0].indicator_id"},
+      {"bad evidence uri",
+       [](auto* r) { r->add_evidence()->set_uri("file:///etc/passwd"); },
+       absl::StatusCode::kInvalidArgument, "evidence[0].uri"},
+      {"period form", [](auto* r) { r->set_period("2020-03"); },
+       absl::StatusCode::kInvalidArgument, "period"},
+      {"period outside schedule", [](auto* r) { r->set_period("2021-Q1"); },
+       absl::StatusCode::kFailedPrecondition, "outside the schedule"},
+      {"future period", [](auto* r) { r->set_period("2020-Q3"); },
+       absl::StatusCode::kFailedPrecondition, "has not begun"},
+      {"unassigned unit", [](auto* r) { r->set_unit(kOther); },
+       absl::StatusCode::kPermissionDenied, kOther},
+      {"unknown item", [](auto* r) { r->set_item("plans/p2020/items/99"); },
+       absl::StatusCode::kNotFound, "items/99"},
+      {"unknown plan", [](auto* r) { r->set_item("plans/nope/items/1"); },
+       absl::StatusCode::kNotFound, "plans/nope"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    auto request = Submit(absl::StrCat("r-case-", i));
+    c.edit(&request);
+    auto result = domain_.SubmitReport(request);
+    EXPECT_EQ(result.status().code(), c.code)
+        << c.name << ": " << result.status();
+    EXPECT_THAT(result.status().message(), HasSubstr(c.text)) << c.name;
+  }
+}
+
+TEST_F(ProgressDomainTest, DraftPlanAndMissingScheduleAreFailedPrecondition) {
+  plans_.snapshot->plan.set_state(pv1::Plan::DRAFT);
+  auto draft = domain_.SubmitReport(Submit("r1"));
+  EXPECT_EQ(draft.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(draft.status().message(), HasSubstr("ISSUED"));
+
+  plans_.snapshot->plan.set_state(pv1::Plan::ISSUED);
+  MemoryProgressStore empty;
+  ProgressDomain no_schedule(&empty, &plans_, &assignments_,
+                             [this] { return now_; });
+  auto result = no_schedule.SubmitReport(Submit("r1"));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status().message(), HasSubstr("schedule"));
+}
+
+TEST_F(ProgressDomainTest, ReviewAcceptsOrReturnsOnceWithEtag) {
+  auto report = domain_.SubmitReport(Submit("r1"));
+  ASSERT_TRUE(report.ok());
+  v1::ReviewReportRequest review;
+  review.set_name(report->name());
+  review.set_decision(v1::ReviewReportRequest::RETURN);
+  review.set_principal("督查室");
+  auto no_comment = domain_.ReviewReport(review);
+  EXPECT_EQ(no_comment.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_comment.status().message(), HasSubstr("comment"));
+  review.set_comment("请补充佐证材料");
+  review.set_etag("v7");
+  EXPECT_EQ(domain_.ReviewReport(review).status().code(),
+            absl::StatusCode::kAborted);
+  review.set_etag(report->etag());
+  auto returned = domain_.ReviewReport(review);
+  ASSERT_TRUE(returned.ok()) << returned.status();
+  EXPECT_EQ(returned->latest().review_state(), v1::RETURNED);
+  EXPECT_EQ(returned->latest().review_comment(), "请补充佐证材料");
+  review.clear_etag();
+  auto twice = domain_.ReviewReport(review);
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // Returned and not resubmitted: on the overdue list even before its due
+  // date; a resubmission takes it off.
+  v1::ListOverdueRequest overdue;
+  overdue.set_plan("plans/p2020");
+  auto list = domain_.ListOverdue(overdue);
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->entries_size(), 1);
+  EXPECT_EQ(list->entries(0).reason(), v1::RETURNED_NOT_RESUBMITTED);
+  EXPECT_EQ(list->entries(0).item_title(), "新建幼儿园");
+  ASSERT_TRUE(domain_.SubmitReport(Submit("r2")).ok());
+  EXPECT_EQ(domain_.ListOverdue(overdue)->entries_size(), 0);
+}
+
+TEST_F(ProgressDomainTest, ViewsCountMissingReportsAndIndicatorProgress) {
+  assignments_.Assign(kOther, kItem);
+  auto submit = Submit("r1");
+  auto* v = submit.add_indicator_values();
+  v->set_indicator_id("i1");
+  v->set_value(32);
+  auto report = domain_.SubmitReport(submit);
+  ASSERT_TRUE(report.ok()) << report.status();
+  v1::ReviewReportRequest accept;
+  accept.set_name(report->name());
+  accept.set_decision(v1::ReviewReportRequest::ACCEPT);
+  ASSERT_TRUE(domain_.ReviewReport(accept).ok());
+
+  v1::GetScorecardRequest score;
+  score.set_plan("plans/p2020");
+  score.mutable_as_of()->set_year(2020);
+  score.mutable_as_of()->set_month(4);
+  score.mutable_as_of()->set_day(10);
+  auto cards = domain_.GetScorecard(score);
+  ASSERT_TRUE(cards.ok()) << cards.status();
+  ASSERT_EQ(cards->scorecards_size(), 2);
+  EXPECT_EQ(cards->scorecards(0).unit(), kUnit);
+  EXPECT_EQ(cards->scorecards(0).on_time(), 1);
+  EXPECT_EQ(cards->scorecards(0).accepted(), 1);
+  EXPECT_EQ(cards->scorecards(1).missing(), 1);
+
+  v1::GetPlanRollupRequest roll;
+  roll.set_plan("plans/p2020");
+  *roll.mutable_as_of() = score.as_of();
+  auto rollup = domain_.GetPlanRollup(roll);
+  ASSERT_TRUE(rollup.ok()) << rollup.status();
+  ASSERT_EQ(rollup->sections_size(), 1);
+  const auto& item = rollup->sections(0).items(0);
+  ASSERT_EQ(item.indicators_size(), 1);
+  EXPECT_TRUE(item.indicators(0).has_value());
+  EXPECT_DOUBLE_EQ(item.indicators(0).percent_of_target(), 50);
+  EXPECT_EQ(item.health(), v1::AMBER);  // zjk's Q1 report is missing
+  EXPECT_EQ(rollup->amber(), 1);
+}
+
+TEST_F(ProgressDomainTest, HealthChangesAndOverdueSweepsAreEventsOnce) {
+  ASSERT_TRUE(domain_.SubmitReport(Submit("r1")).ok());
+  int health = 0;
+  for (const auto& e : Events()) {
+    if (e.type() == v1::Event::ITEM_HEALTH_CHANGED) {
+      ++health;
+      EXPECT_EQ(e.health(), v1::GREEN);
+    }
+  }
+  EXPECT_EQ(health, 1);
+  assignments_.Assign(kOther, kItem);
+  now_ = At(2020, 4, 20);
+  EXPECT_EQ(*domain_.SweepOverdue(), 1);  // zjk's 2020-Q1
+  EXPECT_EQ(*domain_.SweepOverdue(), 0);
+}
+
+TEST_F(ProgressDomainTest, ListReportsFiltersAndPages) {
+  now_ = At(2020, 7, 3);
+  ASSERT_TRUE(domain_.SubmitReport(Submit("r1", "2020-Q1")).ok());
+  ASSERT_TRUE(domain_.SubmitReport(Submit("r2", "2020-Q2")).ok());
+  ASSERT_TRUE(domain_.SubmitReport(Submit("r3", "2020-Q3")).ok());
+  v1::ListReportsRequest list;
+  list.set_parent("plans/p2020");
+  list.set_page_size(2);
+  auto page1 = domain_.ListReports(list);
+  ASSERT_TRUE(page1.ok()) << page1.status();
+  ASSERT_EQ(page1->reports_size(), 2);
+  ASSERT_FALSE(page1->next_page_token().empty());
+  list.set_page_token(page1->next_page_token());
+  auto page2 = domain_.ListReports(list);
+  ASSERT_EQ(page2->reports_size(), 1);
+  EXPECT_EQ(page2->reports(0).period(), "2020-Q3");
+  EXPECT_TRUE(page2->next_page_token().empty());
+  v1::ListReportsRequest filtered;
+  filtered.set_parent("plans/p2020");
+  filtered.set_period("2020-Q2");
+  EXPECT_EQ(domain_.ListReports(filtered)->reports_size(), 1);
+  filtered.set_unit(kOther);
+  EXPECT_EQ(domain_.ListReports(filtered)->reports_size(), 0);
+}
+
+TEST(CacheTest, AnswersAreCachedForTheTtlAndFreshReloads) {
+  FakeAssignments inner;
+  inner.Assign(kUnit, kItem);
+  absl::Time now = absl::UnixEpoch();
+  CacheOptions options;
+  options.ttl = absl::Seconds(15);
+  options.max_entries = 2;
+  options.clock = [&] { return now; };
+  CachedUnitAssignments cached(&inner, options);
+  ASSERT_EQ(cached.ItemAssignments(kItem)->size(), 1u);
+  inner.Assign(kOther, kItem);
+  EXPECT_EQ(cached.ItemAssignments(kItem)->size(), 1u);  // cached
+  EXPECT_EQ(inner.calls, 1);
+  EXPECT_EQ(cached.ItemAssignmentsFresh(kItem)->size(), 2u);
+  now += absl::Seconds(16);
+  EXPECT_EQ(cached.ItemAssignments(kItem)->size(), 2u);
+  EXPECT_EQ(inner.calls, 3);
+  // Bounded: a third key evicts the oldest.
+  now += absl::Seconds(1);
+  cached.ItemAssignments("plans/p/items/2").IgnoreError();
+  now += absl::Seconds(1);
+  cached.ItemAssignments("plans/p/items/3").IgnoreError();
+  const int before = inner.calls;
+  cached.ItemAssignments(kItem).IgnoreError();
+  EXPECT_EQ(inner.calls, before + 1);
+}
+
+TEST_F(ProgressDomainTest, NewAssignmentIsHonouredDespiteTheCache) {
+  CachedUnitAssignments cached(&assignments_);
+  ProgressDomain domain(&store_, &plans_, &cached, [this] { return now_; });
+  auto other = Submit("r1");
+  other.set_unit(kOther);
+  EXPECT_EQ(domain.SubmitReport(other).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  assignments_.Assign(kOther, kItem);
+  EXPECT_TRUE(domain.SubmitReport(other).ok());
+}
+
+}  // namespace
+}  // namespace duban::progress
