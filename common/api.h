@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -73,6 +74,39 @@ absl::StatusOr<int> PageSize(int requested, int fallback, int max);
 // Opaque page tokens around a position string.
 std::string EncodePageToken(absl::string_view position);
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
+
+// Fills one page from a sequence read in batches, in order, so that list
+// calls with filters page correctly: `fetch(after, limit)` answers
+// StatusOr<vector<E>>, the next elements after position `after`;
+// `position_of(e)` is an element's position; `take(e, page_full)` answers
+// StatusOr<bool>, whether e belongs on the page, and puts it there while
+// the page is not full. Answers the position of the last element taken
+// when another would follow it (the next page starts after it), else
+// nullopt.
+template <typename Position, typename Fetch, typename PositionOf, typename Take>
+absl::StatusOr<std::optional<Position>> FillPage(Position after, int page_size,
+                                                 Fetch fetch,
+                                                 PositionOf position_of,
+                                                 Take take) {
+  int taken = 0;
+  Position last = after;
+  while (true) {
+    auto batch = fetch(after, page_size + 1);
+    if (!batch.ok()) return batch.status();
+    for (auto& element : *batch) {
+      after = position_of(element);
+      absl::StatusOr<bool> belongs = take(element, taken == page_size);
+      if (!belongs.ok()) return belongs.status();
+      if (!*belongs) continue;
+      if (taken == page_size) return std::optional<Position>(last);
+      ++taken;
+      last = after;
+    }
+    if (static_cast<int>(batch->size()) < page_size + 1) {
+      return std::optional<Position>();
+    }
+  }
+}
 
 // The id of a resource being created: `id` when given (validated), else
 // derived from `request_id` (so a retried create lands on the same

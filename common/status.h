@@ -41,6 +41,15 @@ absl::Status InvalidField(absl::string_view field, absl::string_view value,
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// A gRPC handler's answer from its domain call: the value into *response,
+// or the status mapped.
+template <typename T>
+grpc::Status AnswerRpc(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(result).value();
+  return grpc::Status::OK;
+}
+
 }  // namespace duban
 
 #endif  // DUBAN_COMMON_STATUS_H_

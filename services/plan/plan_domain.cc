@@ -301,30 +301,28 @@ absl::StatusOr<v1::ListPlansResponse> PlanDomain::ListPlans(
     DUBAN_ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token()));
   }
   v1::ListPlansResponse response;
-  std::string last_included;
-  bool more = false;
-  while (!more) {
-    DUBAN_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                           store_->ListPlanIds(after, page_size + 1));
-    for (const std::string& id : ids) {
-      after = id;
-      auto stored = store_->GetPlan(id);
-      if (stored.status().code() == absl::StatusCode::kNotFound) continue;
-      if (!stored.ok()) return stored.status();
-      if (request.state() != Plan::STATE_UNSPECIFIED &&
-          stored->plan.state() != request.state()) {
-        continue;
-      }
-      if (response.plans_size() == page_size) {
-        more = true;
-        break;
-      }
-      *response.add_plans() = Decorated(*stored);
-      last_included = id;
-    }
-    if (static_cast<int>(ids.size()) < page_size + 1) break;
-  }
-  if (more) response.set_next_page_token(EncodePageToken(last_included));
+  DUBAN_ASSIGN_OR_RETURN(
+      std::optional<std::string> next,
+      FillPage(
+          after, page_size,
+          [&](const std::string& from, int limit) {
+            return store_->ListPlanIds(from, limit);
+          },
+          [](const std::string& id) { return id; },
+          [&](const std::string& id, bool page_full) -> absl::StatusOr<bool> {
+            auto stored = store_->GetPlan(id);
+            if (stored.status().code() == absl::StatusCode::kNotFound) {
+              return false;  // deleted meanwhile
+            }
+            if (!stored.ok()) return stored.status();
+            if (request.state() != Plan::STATE_UNSPECIFIED &&
+                stored->plan.state() != request.state()) {
+              return false;
+            }
+            if (!page_full) *response.add_plans() = Decorated(*stored);
+            return true;
+          }));
+  if (next.has_value()) response.set_next_page_token(EncodePageToken(*next));
   return response;
 }
 

@@ -7,75 +7,64 @@
 #include "common/status.h"
 
 namespace duban::progress {
-namespace {
-
-template <typename T>
-grpc::Status Answer(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = std::move(result).value();
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status ProgressServiceImpl::SetSchedule(
     grpc::ServerContext*, const v1::SetScheduleRequest* request,
     v1::Schedule* response) {
-  return Answer(domain_->SetSchedule(*request), response);
+  return AnswerRpc(domain_->SetSchedule(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::GetSchedule(
     grpc::ServerContext*, const v1::GetScheduleRequest* request,
     v1::Schedule* response) {
-  return Answer(domain_->GetSchedule(*request), response);
+  return AnswerRpc(domain_->GetSchedule(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::SubmitReport(
     grpc::ServerContext*, const v1::SubmitReportRequest* request,
     v1::Report* response) {
-  return Answer(domain_->SubmitReport(*request), response);
+  return AnswerRpc(domain_->SubmitReport(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::ReviewReport(
     grpc::ServerContext*, const v1::ReviewReportRequest* request,
     v1::Report* response) {
-  return Answer(domain_->ReviewReport(*request), response);
+  return AnswerRpc(domain_->ReviewReport(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::GetReport(grpc::ServerContext*,
                                             const v1::GetReportRequest* request,
                                             v1::Report* response) {
-  return Answer(domain_->GetReport(*request), response);
+  return AnswerRpc(domain_->GetReport(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::ListReports(
     grpc::ServerContext*, const v1::ListReportsRequest* request,
     v1::ListReportsResponse* response) {
-  return Answer(domain_->ListReports(*request), response);
+  return AnswerRpc(domain_->ListReports(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::ListRevisions(
     grpc::ServerContext*, const v1::ListRevisionsRequest* request,
     v1::ListRevisionsResponse* response) {
-  return Answer(domain_->ListRevisions(*request), response);
+  return AnswerRpc(domain_->ListRevisions(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::ListOverdue(
     grpc::ServerContext*, const v1::ListOverdueRequest* request,
     v1::ListOverdueResponse* response) {
-  return Answer(domain_->ListOverdue(*request), response);
+  return AnswerRpc(domain_->ListOverdue(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::GetScorecard(
     grpc::ServerContext*, const v1::GetScorecardRequest* request,
     v1::GetScorecardResponse* response) {
-  return Answer(domain_->GetScorecard(*request), response);
+  return AnswerRpc(domain_->GetScorecard(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::GetPlanRollup(
     grpc::ServerContext*, const v1::GetPlanRollupRequest* request,
     v1::PlanRollup* response) {
-  return Answer(domain_->GetPlanRollup(*request), response);
+  return AnswerRpc(domain_->GetPlanRollup(*request), response);
 }
 
 grpc::Status ProgressServiceImpl::WatchEvents(

@@ -5,39 +5,28 @@
 #include "common/status.h"
 
 namespace duban::unit {
-namespace {
-
-template <typename T>
-grpc::Status Answer(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = std::move(result).value();
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status UnitServiceImpl::CreateOrganization(
     grpc::ServerContext*, const v1::CreateOrganizationRequest* request,
     v1::Organization* response) {
-  return Answer(domain_->CreateOrganization(*request), response);
+  return AnswerRpc(domain_->CreateOrganization(*request), response);
 }
 
 grpc::Status UnitServiceImpl::GetOrganization(
     grpc::ServerContext*, const v1::GetOrganizationRequest* request,
     v1::Organization* response) {
-  return Answer(domain_->GetOrganization(*request), response);
+  return AnswerRpc(domain_->GetOrganization(*request), response);
 }
 
 grpc::Status UnitServiceImpl::ListOrganizations(
     grpc::ServerContext*, const v1::ListOrganizationsRequest* request,
     v1::ListOrganizationsResponse* response) {
-  return Answer(domain_->ListOrganizations(*request), response);
+  return AnswerRpc(domain_->ListOrganizations(*request), response);
 }
 
 grpc::Status UnitServiceImpl::UpdateOrganization(
     grpc::ServerContext*, const v1::UpdateOrganizationRequest* request,
     v1::Organization* response) {
-  return Answer(domain_->UpdateOrganization(*request), response);
+  return AnswerRpc(domain_->UpdateOrganization(*request), response);
 }
 
 grpc::Status UnitServiceImpl::DeleteOrganization(
@@ -49,85 +38,85 @@ grpc::Status UnitServiceImpl::DeleteOrganization(
 grpc::Status UnitServiceImpl::CreateUnit(grpc::ServerContext*,
                                          const v1::CreateUnitRequest* request,
                                          v1::Unit* response) {
-  return Answer(domain_->CreateUnit(*request), response);
+  return AnswerRpc(domain_->CreateUnit(*request), response);
 }
 
 grpc::Status UnitServiceImpl::GetUnit(grpc::ServerContext*,
                                       const v1::GetUnitRequest* request,
                                       v1::Unit* response) {
-  return Answer(domain_->GetUnit(*request), response);
+  return AnswerRpc(domain_->GetUnit(*request), response);
 }
 
 grpc::Status UnitServiceImpl::ListUnits(grpc::ServerContext*,
                                         const v1::ListUnitsRequest* request,
                                         v1::ListUnitsResponse* response) {
-  return Answer(domain_->ListUnits(*request), response);
+  return AnswerRpc(domain_->ListUnits(*request), response);
 }
 
 grpc::Status UnitServiceImpl::UpdateUnit(grpc::ServerContext*,
                                          const v1::UpdateUnitRequest* request,
                                          v1::Unit* response) {
-  return Answer(domain_->UpdateUnit(*request), response);
+  return AnswerRpc(domain_->UpdateUnit(*request), response);
 }
 
 grpc::Status UnitServiceImpl::AddUnitAlias(
     grpc::ServerContext*, const v1::AddUnitAliasRequest* request,
     v1::Unit* response) {
-  return Answer(domain_->AddUnitAlias(*request), response);
+  return AnswerRpc(domain_->AddUnitAlias(*request), response);
 }
 
 grpc::Status UnitServiceImpl::RemoveUnitAlias(
     grpc::ServerContext*, const v1::RemoveUnitAliasRequest* request,
     v1::Unit* response) {
-  return Answer(domain_->RemoveUnitAlias(*request), response);
+  return AnswerRpc(domain_->RemoveUnitAlias(*request), response);
 }
 
 grpc::Status UnitServiceImpl::DeactivateUnit(
     grpc::ServerContext*, const v1::DeactivateUnitRequest* request,
     v1::DeactivateUnitResponse* response) {
-  return Answer(domain_->DeactivateUnit(*request), response);
+  return AnswerRpc(domain_->DeactivateUnit(*request), response);
 }
 
 grpc::Status UnitServiceImpl::ResolveUnitNames(
     grpc::ServerContext*, const v1::ResolveUnitNamesRequest* request,
     v1::ResolveUnitNamesResponse* response) {
-  return Answer(domain_->ResolveUnitNames(*request), response);
+  return AnswerRpc(domain_->ResolveUnitNames(*request), response);
 }
 
 grpc::Status UnitServiceImpl::CreatePlanAssignments(
     grpc::ServerContext*, const v1::CreatePlanAssignmentsRequest* request,
     v1::CreatePlanAssignmentsResponse* response) {
-  return Answer(domain_->CreatePlanAssignments(*request), response);
+  return AnswerRpc(domain_->CreatePlanAssignments(*request), response);
 }
 
 grpc::Status UnitServiceImpl::CommitPlanAssignments(
     grpc::ServerContext*, const v1::CommitPlanAssignmentsRequest* request,
     v1::CommitPlanAssignmentsResponse* response) {
-  return Answer(domain_->CommitPlanAssignments(*request), response);
+  return AnswerRpc(domain_->CommitPlanAssignments(*request), response);
 }
 
 grpc::Status UnitServiceImpl::DiscardPlanAssignments(
     grpc::ServerContext*, const v1::DiscardPlanAssignmentsRequest* request,
     v1::DiscardPlanAssignmentsResponse* response) {
-  return Answer(domain_->DiscardPlanAssignments(*request), response);
+  return AnswerRpc(domain_->DiscardPlanAssignments(*request), response);
 }
 
 grpc::Status UnitServiceImpl::ListAssignments(
     grpc::ServerContext*, const v1::ListAssignmentsRequest* request,
     v1::ListAssignmentsResponse* response) {
-  return Answer(domain_->ListAssignments(*request), response);
+  return AnswerRpc(domain_->ListAssignments(*request), response);
 }
 
 grpc::Status UnitServiceImpl::ListUnitResponsibilities(
     grpc::ServerContext*, const v1::ListUnitResponsibilitiesRequest* request,
     v1::ListUnitResponsibilitiesResponse* response) {
-  return Answer(domain_->ListUnitResponsibilities(*request), response);
+  return AnswerRpc(domain_->ListUnitResponsibilities(*request), response);
 }
 
 grpc::Status UnitServiceImpl::ReassignItem(
     grpc::ServerContext*, const v1::ReassignItemRequest* request,
     v1::ReassignItemResponse* response) {
-  return Answer(domain_->ReassignItem(*request), response);
+  return AnswerRpc(domain_->ReassignItem(*request), response);
 }
 
 }  // namespace duban::unit

@@ -417,36 +417,35 @@ absl::StatusOr<v1::ListOrganizationsResponse> UnitDomain::ListOrganizations(
           ? std::string()
           : NormalizeUnitName(request.printed_name()).text;
   v1::ListOrganizationsResponse response;
-  std::string last_included;
-  bool more = false;
-  while (!more) {
-    DUBAN_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                           store_->ListOrganizationIds(after, page_size + 1));
-    for (const std::string& id : ids) {
-      after = id;
-      auto stored = store_->GetOrganization(id);
-      if (stored.status().code() == absl::StatusCode::kNotFound) continue;
-      if (!stored.ok()) return stored.status();
-      const Organization& org = stored->organization;
-      if (!request.parent().empty() && org.parent() != request.parent()) {
-        continue;
-      }
-      if (!printed_key.empty()) {
-        const auto keys = OrganizationKeys(org);
-        if (std::find(keys.begin(), keys.end(), printed_key) == keys.end()) {
-          continue;
-        }
-      }
-      if (response.organizations_size() == page_size) {
-        more = true;
-        break;
-      }
-      *response.add_organizations() = Decorated(*stored);
-      last_included = id;
-    }
-    if (static_cast<int>(ids.size()) < page_size + 1) break;
-  }
-  if (more) response.set_next_page_token(EncodePageToken(last_included));
+  DUBAN_ASSIGN_OR_RETURN(
+      std::optional<std::string> next,
+      FillPage(
+          after, page_size,
+          [&](const std::string& from, int limit) {
+            return store_->ListOrganizationIds(from, limit);
+          },
+          [](const std::string& id) { return id; },
+          [&](const std::string& id, bool page_full) -> absl::StatusOr<bool> {
+            auto stored = store_->GetOrganization(id);
+            if (stored.status().code() == absl::StatusCode::kNotFound) {
+              return false;  // deleted meanwhile
+            }
+            if (!stored.ok()) return stored.status();
+            const Organization& org = stored->organization;
+            if (!request.parent().empty() && org.parent() != request.parent()) {
+              return false;
+            }
+            if (!printed_key.empty()) {
+              const auto keys = OrganizationKeys(org);
+              if (std::find(keys.begin(), keys.end(), printed_key) ==
+                  keys.end()) {
+                return false;
+              }
+            }
+            if (!page_full) *response.add_organizations() = Decorated(*stored);
+            return true;
+          }));
+  if (next.has_value()) response.set_next_page_token(EncodePageToken(*next));
   return response;
 }
 
@@ -908,27 +907,22 @@ UnitDomain::ListFiltered(absl::string_view org_id, const AssignmentScope& scope,
     }
   }
   std::vector<Assignment> page;
-  int64_t last_included = after;
-  bool more = false;
-  while (!more) {
-    DUBAN_ASSIGN_OR_RETURN(
-        std::vector<StoredAssignment> batch,
-        store_->ScanAssignments(org_id, scope, after, page_size + 1));
-    for (StoredAssignment& s : batch) {
-      after = s.seq;
-      if (!keep(s.assignment)) continue;
-      if (static_cast<int>(page.size()) == page_size) {
-        more = true;
-        break;
-      }
-      page.push_back(std::move(s.assignment));
-      last_included = s.seq;
-    }
-    if (static_cast<int>(batch.size()) < page_size + 1) break;
-  }
+  DUBAN_ASSIGN_OR_RETURN(
+      std::optional<int64_t> next,
+      FillPage(
+          after, page_size,
+          [&](int64_t from, int limit) {
+            return store_->ScanAssignments(org_id, scope, from, limit);
+          },
+          [](const StoredAssignment& s) { return s.seq; },
+          [&](StoredAssignment& s, bool page_full) -> absl::StatusOr<bool> {
+            if (!keep(s.assignment)) return false;
+            if (!page_full) page.push_back(std::move(s.assignment));
+            return true;
+          }));
   return std::make_pair(
       std::move(page),
-      more ? EncodePageToken(absl::StrCat(last_included)) : std::string());
+      next.has_value() ? EncodePageToken(absl::StrCat(*next)) : std::string());
 }
 
 absl::StatusOr<v1::CreatePlanAssignmentsResponse>
