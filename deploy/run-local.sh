@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Runs duban on this machine, from a fresh Debian 12 install to two imported
+# plans: installs missing packages (deploy/install-deps.sh), builds the
+# servers and dubanctl (Release, in build/), starts Redis on 127.0.0.1:6390
+# (AOF on, data in .run/redis/) and every server that is built, waits until
+# each reports SERVING, and imports the two seed plans.
+#
+# Run it again at any time: a process whose pidfile is alive and healthy is
+# reused; a dead, unhealthy or rebuilt one is restarted. Logs are in
+# .run/logs/, pidfiles in .run/. deploy/stop-local.sh stops what it started.
+#
+# Environment: DUBAN_BUILD_DIR (default build/), DUBAN_JOBS (default 2).
+set -euo pipefail
+
+readonly SCRIPT_NAME=run-local
+# shellcheck source=deploy/local-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/local-lib.sh"
+
+readonly JOBS="${DUBAN_JOBS:-2}"
+# Servers that call each other read these (flags are settable as
+# DUBAN_<FLAG>); dubanctl reads them too.
+export DUBAN_PLAN_ADDR="127.0.0.1:${SERVICE_PORTS[plan]}"
+export DUBAN_UNIT_ADDR="127.0.0.1:${SERVICE_PORTS[unit]}"
+export DUBAN_PROGRESS_ADDR="127.0.0.1:${SERVICE_PORTS[progress]}"
+
+install_and_build() {
+  "${ROOT}/deploy/install-deps.sh"
+  log "configuring ${BUILD_DIR} (Release)"
+  cmake -S "${ROOT}" -B "${BUILD_DIR}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  # Only what runs here; deploy/test.sh builds the rest.
+  local targets=(dubanctl) available service
+  available=$(cmake --build "${BUILD_DIR}" --target help)
+  for service in "${SERVICES[@]}"; do
+    # "... plan-server" (Makefiles) or "plan-server: phony" (Ninja).
+    if grep -Eq -- "(^|\.\.\. )${service}-server(:|\$)" <<<"${available}"; then
+      targets+=("${service}-server")
+    fi
+  done
+  log "building ${targets[*]} (-j${JOBS})"
+  cmake --build "${BUILD_DIR}" -j "${JOBS}" --target "${targets[@]}"
+}
+
+redis_answers() {
+  [[ "$(redis-cli -h 127.0.0.1 -p "${REDIS_PORT}" ping 2>/dev/null)" == PONG ]]
+}
+
+start_redis() {
+  local pid i
+  if pid=$(live_pid "${REDIS_PIDFILE}" redis-server); then
+    if redis_answers; then
+      log "redis: running (pid ${pid}), reused"
+      return
+    fi
+    log "redis: pid ${pid} does not answer PING; restarting it"
+    stop_pid "${pid}" redis-server
+  fi
+  rm -f "${REDIS_PIDFILE}"
+  if port_in_use "${REDIS_PORT}"; then
+    die "port ${REDIS_PORT} is taken by a process that run-local did not" \
+      "start; stop it (or free the port) and run again"
+  fi
+  mkdir -p "${RUN_DIR}/redis" "${LOG_DIR}"
+  redis-server "${ROOT}/deploy/redis-local.conf" \
+    --dir "${RUN_DIR}/redis" \
+    --pidfile "${REDIS_PIDFILE}" \
+    --logfile "${LOG_DIR}/redis.log"
+  # Loading a large AOF takes a while; PING answers LOADING until then.
+  for ((i = 0; i < 300; i++)); do
+    if redis_answers; then
+      log "redis: started on ${REDIS_ADDR} (pid $(<"${REDIS_PIDFILE}"))"
+      return
+    fi
+    sleep 0.1
+  done
+  tail -n 20 "${LOG_DIR}/redis.log" >&2 || true
+  die "redis did not answer on ${REDIS_ADDR} within 30 s; see ${LOG_DIR}/redis.log"
+}
+
+# Starts (or reuses) <service>-server. Prints nothing and returns 0 when the
+# binary is not built (the service is still being written).
+start_server() {
+  local service=$1
+  local name="${service}-server"
+  local binary="${BUILD_DIR}/services/${service}/${name}"
+  local port="${SERVICE_PORTS[${service}]}"
+  local pidfile="${RUN_DIR}/${name}.pid"
+  local logfile="${LOG_DIR}/${name}.log"
+  local pid
+  if [[ ! -x "${binary}" ]]; then
+    log "${name}: not built (coming later), skipped"
+    return
+  fi
+  if pid=$(live_pid "${pidfile}" "${name}"); then
+    if [[ "$(readlink "/proc/${pid}/exe")" == *" (deleted)" ]]; then
+      log "${name}: binary was rebuilt; restarting pid ${pid}"
+      stop_pid "${pid}" "${name}"
+    elif "${DUBANCTL}" health "${service}" --wait 5s >/dev/null 2>&1; then
+      log "${name}: running and SERVING (pid ${pid}), reused"
+      return
+    else
+      log "${name}: pid ${pid} is not SERVING; restarting it"
+      stop_pid "${pid}" "${name}"
+    fi
+  fi
+  rm -f "${pidfile}"
+  if port_in_use "${port}"; then
+    die "port ${port} is taken by a process that run-local did not start;" \
+      "stop it and run again"
+  fi
+  mkdir -p "${LOG_DIR}"
+  # setsid: the server must outlive this script and ignore the terminal's
+  # Ctrl-C. The shell records its own pid, then becomes the server.
+  # shellcheck disable=SC2016  # expanded by that inner shell
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "${pidfile}" \
+    "${binary}" --listen="127.0.0.1:${port}" --redis="${REDIS_ADDR}" \
+    >>"${logfile}" 2>&1 </dev/null &
+  if ! "${DUBANCTL}" health "${service}" --wait 30s; then
+    tail -n 20 "${logfile}" >&2 || true
+    die "${name} did not report SERVING within 30 s; see ${logfile}"
+  fi
+  log "${name}: started on 127.0.0.1:${port} (pid $(<"${pidfile}"))"
+}
+
+# Imports seed document $2 as plan id $1 unless that plan exists; extra
+# arguments go to `dubanctl plan import`.
+import_seed() {
+  local id=$1 file=$2
+  shift 2
+  local err
+  if err=$("${DUBANCTL}" plan get "${id}" 2>&1 >/dev/null); then
+    log "plan ${id}: exists, not imported again"
+    return
+  fi
+  if [[ "${err}" != *NOT_FOUND* ]]; then
+    die "cannot check plan ${id}: ${err}"
+  fi
+  log "plan ${id}: importing ${file}"
+  "${DUBANCTL}" plan import "${ROOT}/tests/testdata/${file}" --id "${id}" "$@"
+}
+
+# Creates organization $1 (id) named $2 at level $3 unless it exists; extra
+# arguments go to `dubanctl org create`.
+ensure_org() {
+  local id=$1 name=$2 level=$3
+  shift 3
+  local err
+  if err=$("${DUBANCTL}" org get "${id}" 2>&1 >/dev/null); then
+    return
+  fi
+  if [[ "${err}" != *NOT_FOUND* ]]; then
+    die "cannot check organization ${id}: ${err}"
+  fi
+  log "organization ${id}: creating ${name}"
+  "${DUBANCTL}" org create --id "${id}" --name "${name}" --level "${level}" \
+    "$@" >/dev/null
+}
+
+# Gives every unit printed in plan $1 a unit of its organization (short and
+# long forms merged, as a supervisor confirms them) and issues the plan,
+# which creates its assignments. Skipped once the plan is issued.
+resolve_and_issue() {
+  local id=$1 state
+  state=$("${DUBANCTL}" --json plan get "${id}" | grep -o '"state": *"[A-Z]*"')
+  if [[ "${state}" != *DRAFT* ]]; then
+    log "plan ${id}: already issued"
+    return
+  fi
+  log "plan ${id}: resolving its units"
+  "${DUBANCTL}" units resolve --plan "${id}" --create-missing \
+    --accept-suggestions >/dev/null
+  log "plan ${id}: issuing"
+  "${DUBANCTL}" plan issue "${id}" >/dev/null
+}
+
+print_next_steps() {
+  local service
+  cat <<EOF
+
+duban is running:
+  redis            ${REDIS_ADDR}   data .run/redis/, log .run/logs/redis.log
+EOF
+  for service in "${SERVICES[@]}"; do
+    if [[ -x "${BUILD_DIR}/services/${service}/${service}-server" ]]; then
+      printf '  %-16s 127.0.0.1:%s  log .run/logs/%s-server.log\n' \
+        "${service}-server" "${SERVICE_PORTS[${service}]}" "${service}"
+    fi
+  done
+  cat <<EOF
+
+Try:
+  export PATH="${BUILD_DIR}/tools/dubanctl:\$PATH"
+  dubanctl plan list
+  dubanctl plan get hunan-2020
+  dubanctl plan items yiyang-2020 --unit 基教科
+  dubanctl plan item yiyang-2020 8
+  dubanctl plan items hunan-2020 --section 5 --keyword 学前
+  dubanctl --json plan item hunan-2020 1
+  dubanctl plan import tests/testdata/yiyang-education-2020.txt --dry-run
+  dubanctl units resolve --plan yiyang-2020
+  dubanctl unit list --org yiyang-edu
+  dubanctl assignments --plan yiyang-2020
+  dubanctl responsibilities 基教科 --org yiyang-edu
+  dubanctl assignments --unit 教育督导科 --org yiyang-edu
+  dubanctl health plan
+
+Stop everything with deploy/stop-local.sh (data stays in .run/redis/).
+EOF
+}
+
+main() {
+  install_and_build
+  mkdir -p "${RUN_DIR}" "${LOG_DIR}"
+  start_redis
+  local service
+  for service in "${SERVICES[@]}"; do
+    start_server "${service}"
+  done
+  import_seed hunan-2020 hunan-education-2020.txt
+  import_seed yiyang-2020 yiyang-education-2020.txt --parent hunan-2020
+  ensure_org hunan-edu 湖南省教育厅 province --alias 中共湖南省委教育工作委员会
+  ensure_org yiyang-edu 益阳市教育局 city --parent hunan-edu \
+    --alias 中共益阳市委教育工作委员会
+  resolve_and_issue hunan-2020
+  resolve_and_issue yiyang-2020
+  print_next_steps
+}
+
+main "$@"

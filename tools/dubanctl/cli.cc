@@ -1,0 +1,203 @@
+#include "tools/dubanctl/cli.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace duban::cli {
+namespace {
+
+// Retries of a call answered UNAVAILABLE, and the first backoff (doubled
+// each time, with jitter): about 1.75 s in all before giving up.
+constexpr int kMaxRetries = 3;
+constexpr absl::Duration kFirstBackoff = absl::Milliseconds(250);
+
+bool ParseTimeout(absl::string_view text, absl::Duration* out) {
+  double seconds = 0;
+  if (absl::SimpleAtod(text, &seconds)) {
+    *out = absl::Seconds(seconds);
+  } else if (!absl::ParseDuration(text, out)) {
+    return false;
+  }
+  return *out > absl::ZeroDuration() && *out < absl::Hours(24);
+}
+
+}  // namespace
+
+void AddGlobalOptions(CLI::App* app, GlobalOptions* options) {
+  app->add_flag("--json", options->json,
+                "Print the response as one JSON document (proto field names, "
+                "defaults included)");
+  app->add_flag("--wide", options->wide,
+                "Do not truncate long cells in tables");
+  app->add_option("--plan-addr", options->plan_addr,
+                  "plan-server address host:port")
+      ->envname("DUBAN_PLAN_ADDR")
+      ->capture_default_str();
+  app->add_option("--unit-addr", options->unit_addr,
+                  "unit-server address host:port")
+      ->envname("DUBAN_UNIT_ADDR")
+      ->capture_default_str();
+  app->add_option("--progress-addr", options->progress_addr,
+                  "progress-server address host:port")
+      ->envname("DUBAN_PROGRESS_ADDR")
+      ->capture_default_str();
+  app->add_option("--timeout", options->timeout_text,
+                  "Deadline of each call: seconds or a duration (10s, 500ms)")
+      ->envname("DUBAN_TIMEOUT")
+      ->capture_default_str();
+}
+
+bool ValidateGlobalOptions(GlobalOptions* options) {
+  if (!ParseTimeout(options->timeout_text, &options->timeout)) {
+    ReportUsageError(grpc::StatusCode::INVALID_ARGUMENT,
+                     absl::StrCat("--timeout: must be a positive duration "
+                                  "under 24h such as 10s or 500ms (got \"",
+                                  options->timeout_text, "\")"));
+    return false;
+  }
+  const std::pair<const char*, const std::string*> addrs[] = {
+      {"--plan-addr", &options->plan_addr},
+      {"--unit-addr", &options->unit_addr},
+      {"--progress-addr", &options->progress_addr}};
+  for (const auto& [flag, value] : addrs) {
+    if (absl::StripAsciiWhitespace(*value).empty()) {
+      ReportUsageError(grpc::StatusCode::INVALID_ARGUMENT,
+                       absl::StrCat(flag, ": must not be empty"));
+      return false;
+    }
+  }
+  return true;
+}
+
+Server PlanServer(const GlobalOptions& options) {
+  return {"plan-server", options.plan_addr, "--plan-addr", "DUBAN_PLAN_ADDR"};
+}
+
+Server UnitServer(const GlobalOptions& options) {
+  return {"unit-server", options.unit_addr, "--unit-addr", "DUBAN_UNIT_ADDR"};
+}
+
+Server ProgressServer(const GlobalOptions& options) {
+  return {"progress-server", options.progress_addr, "--progress-addr",
+          "DUBAN_PROGRESS_ADDR"};
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(absl::string_view address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  // Our own retry loop decides what is retried.
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  return grpc::CreateCustomChannel(std::string(address),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+grpc::Status CallWithRetry(
+    const GlobalOptions& options,
+    const std::function<grpc::Status(grpc::ClientContext*)>& call) {
+  absl::BitGen gen;
+  absl::Duration backoff = kFirstBackoff;
+  for (int attempt = 0;; ++attempt) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
+    grpc::Status status = call(&context);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
+        attempt == kMaxRetries) {
+      return status;
+    }
+    absl::SleepFor(backoff * absl::Uniform(gen, 0.8, 1.2));
+    backoff *= 2;
+  }
+}
+
+std::string CodeName(grpc::StatusCode code) {
+  // grpc::StatusCode and absl::StatusCode agree by value (see
+  // common/status.h).
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+
+int ReportCallError(const grpc::Status& status, const Server& server,
+                    grpc::Channel* channel) {
+  std::string message = status.error_message();
+  const bool connected =
+      channel != nullptr &&
+      channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && !connected) {
+    message = absl::StrCat("cannot reach ", server.name, " at ", server.address,
+                           " (", message,
+                           "); is it running? Point dubanctl elsewhere with ",
+                           server.flag, " or ", server.env);
+  } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    message = absl::StrCat(server.name, " at ", server.address,
+                           " did not answer in time (", message,
+                           "); raise --timeout if it is just slow");
+  }
+  std::cerr << "error: " << CodeName(status.error_code()) << ": " << message
+            << std::endl;
+  return kExitServerError;
+}
+
+int ReportUsageError(grpc::StatusCode code, absl::string_view message) {
+  std::cerr << "error: " << CodeName(code) << ": " << message << std::endl;
+  return kExitUsage;
+}
+
+int PrintJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions json_options;
+  json_options.preserve_proto_field_names = true;
+  json_options.always_print_primitive_fields = true;
+  std::string out;
+  const auto status =
+      google::protobuf::util::MessageToJsonString(message, &out, json_options);
+  if (!status.ok()) {
+    std::cerr << "error: INTERNAL: cannot print the answer as JSON: "
+              << status.ToString() << std::endl;
+    return kExitServerError;
+  }
+  std::cout << out << std::endl;
+  return kExitOk;
+}
+
+std::string FormatDate(const duban::type::v1::Date& date) {
+  if (date.year() == 0) return "";
+  if (date.month() == 0) return absl::StrFormat("%04d", date.year());
+  if (date.day() == 0) {
+    return absl::StrFormat("%04d-%02d", date.year(), date.month());
+  }
+  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(),
+                         date.day());
+}
+
+std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp) {
+  if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return "";
+  const absl::Time t = absl::FromUnixSeconds(timestamp.seconds()) +
+                       absl::Nanoseconds(timestamp.nanos());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+std::string LocalPrincipal() {
+  if (const char* user = std::getenv("USER"); user != nullptr && *user) {
+    return user;
+  }
+  if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_name) {
+    return pw->pw_name;
+  }
+  return "dubanctl";
+}
+
+}  // namespace duban::cli

@@ -1,0 +1,111 @@
+// What every dubanctl command shares: the global flags, channels to the
+// servers, calls with a deadline and retries, error reporting with the exit
+// codes, and JSON output. One file per service adds that service's commands
+// (plan_commands.cc, later unit_commands.cc and progress_commands.cc).
+#ifndef DUBAN_TOOLS_DUBANCTL_CLI_H_
+#define DUBAN_TOOLS_DUBANCTL_CLI_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "duban/type/v1/types.pb.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace duban::cli {
+
+// Exit codes.
+inline constexpr int kExitOk = 0;
+// The server answered with an error, could not be reached, or is not serving.
+inline constexpr int kExitServerError = 1;
+// The command line is wrong (unknown flag, bad value, unreadable file).
+inline constexpr int kExitUsage = 2;
+
+inline constexpr char kDefaultPlanAddr[] = "127.0.0.1:50061";
+inline constexpr char kDefaultUnitAddr[] = "127.0.0.1:50062";
+inline constexpr char kDefaultProgressAddr[] = "127.0.0.1:50063";
+
+// Flags that apply to every command.
+struct GlobalOptions {
+  // Print one JSON document (the response message) instead of tables.
+  bool json = false;
+  // Do not truncate long cells in tables.
+  bool wide = false;
+  std::string plan_addr = kDefaultPlanAddr;
+  std::string unit_addr = kDefaultUnitAddr;
+  std::string progress_addr = kDefaultProgressAddr;
+  // Deadline of each call, as given ("10s", "500ms", or seconds "10").
+  std::string timeout_text = "10s";
+  // Parsed from timeout_text by ValidateGlobalOptions.
+  absl::Duration timeout = absl::Seconds(10);
+};
+
+// Adds the global flags to the top-level app.
+void AddGlobalOptions(CLI::App* app, GlobalOptions* options);
+// Checks the global flags once parsed; prints the error and returns false
+// when one is wrong.
+bool ValidateGlobalOptions(GlobalOptions* options);
+
+// What the selected subcommand will do; set by its CLI11 callback and run by
+// main after parsing. Returns the exit code.
+using Action = std::function<int()>;
+
+// A server as named in messages ("plan-server at 127.0.0.1:50061").
+struct Server {
+  std::string name;     // "plan-server"
+  std::string address;  // gRPC target: "host:port" or any gRPC URI
+  std::string flag;     // the flag that sets the address, "--plan-addr"
+  std::string env;      // the environment variable, "DUBAN_PLAN_ADDR"
+};
+
+Server PlanServer(const GlobalOptions& options);
+Server UnitServer(const GlobalOptions& options);
+Server ProgressServer(const GlobalOptions& options);
+
+// An insecure channel to `address` that reconnects quickly (the CLI lives
+// for seconds, so the default reconnect backoff of up to two minutes would
+// only hide a server that has just come up).
+std::shared_ptr<grpc::Channel> MakeChannel(absl::string_view address);
+
+// Runs `call` with a fresh context whose deadline is options.timeout from
+// now, retrying UNAVAILABLE up to 3 times with exponential backoff. The
+// caller builds the request once, so a retried write carries the same
+// request id.
+grpc::Status CallWithRetry(
+    const GlobalOptions& options,
+    const std::function<grpc::Status(grpc::ClientContext*)>& call);
+
+// Prints `error: <CODE>: <message>` for a failed call and returns
+// kExitServerError. When the server could not be reached at all the message
+// names the server, its address and how to point dubanctl elsewhere.
+int ReportCallError(const grpc::Status& status, const Server& server,
+                    grpc::Channel* channel);
+
+// Prints `error: <CODE>: <message>` for a local (usage) error and returns
+// kExitUsage.
+int ReportUsageError(grpc::StatusCode code, absl::string_view message);
+
+// The gRPC code name, "FAILED_PRECONDITION".
+std::string CodeName(grpc::StatusCode code);
+
+// Prints `message` as one JSON document on stdout (proto field names, every
+// field including defaults). Returns kExitOk, or kExitServerError if the
+// message cannot be converted.
+int PrintJson(const google::protobuf::Message& message);
+
+// "2020-03-30", "2020-10", "2020"; empty when the year is 0.
+std::string FormatDate(const duban::type::v1::Date& date);
+// RFC 3339 UTC; empty when unset.
+std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp);
+
+// The local user name, sent as the principal of state changes.
+std::string LocalPrincipal();
+
+}  // namespace duban::cli
+
+#endif  // DUBAN_TOOLS_DUBANCTL_CLI_H_
