@@ -172,6 +172,25 @@ resolve_and_issue() {
   "${DUBANCTL}" plan issue "${id}" >/dev/null
 }
 
+# Fills plan $1 with a demo year of progress reports (a monthly schedule and
+# 2020's reports up to 10 December) unless it has reports already or
+# progress-server is not built.
+fill_demo_reports() {
+  local id=$1 count
+  if [[ ! -x "${BUILD_DIR}/services/progress/progress-server" ]]; then
+    return
+  fi
+  count=$("${DUBANCTL}" --json report list "${id}" |
+    { grep -o '"revision_count"' || true; } | wc -l) ||
+    die "cannot list the reports of plan ${id}"
+  if ((count > 0)); then
+    log "plan ${id}: ${count} reports exist, no demo reports filed"
+    return
+  fi
+  log "plan ${id}: filing a demo year of progress reports"
+  "${DUBANCTL}" demo fill --plan "${id}" --year 2020 --as-of 2020-12-10
+}
+
 print_next_steps() {
   local service
   cat <<EOF
@@ -202,6 +221,13 @@ Try:
   dubanctl responsibilities 基教科 --org yiyang-edu
   dubanctl assignments --unit 教育督导科 --org yiyang-edu
   dubanctl health plan
+  dubanctl schedule get yiyang-2020
+  dubanctl report list yiyang-2020 --unit 基教科 --period 2020-11
+  dubanctl overdue --plan yiyang-2020 --as-of 2020-12-10
+  dubanctl scorecard --plan yiyang-2020 --as-of 2020-12-10
+  dubanctl rollup --plan yiyang-2020 --as-of 2020-12-10
+  dubanctl rollup --plan hunan-2020 --as-of 2020-12-10
+  dubanctl watch --plan yiyang-2020 --from '\$'   (Ctrl-C to stop)
 
 Stop everything with deploy/stop-local.sh (data stays in .run/redis/).
 EOF
@@ -222,6 +248,8 @@ main() {
     --alias 中共益阳市委教育工作委员会
   resolve_and_issue hunan-2020
   resolve_and_issue yiyang-2020
+  fill_demo_reports hunan-2020
+  fill_demo_reports yiyang-2020
   print_next_steps
 }
 

@@ -7,6 +7,7 @@
 #include "tools/dubanctl/cli.h"
 #include "tools/dubanctl/health_command.h"
 #include "tools/dubanctl/plan_commands.h"
+#include "tools/dubanctl/progress_commands.h"
 #include "tools/dubanctl/unit_commands.h"
 
 int main(int argc, char** argv) {
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   duban::cli::AddGlobalOptions(&app, &globals);
   duban::cli::AddPlanCommands(&app, &globals, &action);
   duban::cli::AddUnitCommands(&app, &globals, &action);
+  duban::cli::AddProgressCommands(&app, &globals, &action);
   duban::cli::AddHealthCommand(&app, &globals, &action);
 
   try {

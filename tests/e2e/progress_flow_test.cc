@@ -1,0 +1,375 @@
+// End to end, the progress flow across four processes (redis-server,
+// unit-server, plan-server, progress-server) driven by dubanctl: the yiyang
+// seed is issued, given a monthly schedule and filled with a year of demo
+// reports; then the overdue list, the scorecards and the rollup are checked
+// against expectations the test computes itself from `report list`, the
+// assignments and the schedule. Also: `demo fill` run twice adds nothing,
+// and bad reports are refused with the documented codes.
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "duban/plan/v1/plan_service.pb.h"
+#include "duban/progress/v1/progress_service.pb.h"
+#include "duban/unit/v1/unit_service.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/support/process.h"
+#include "tests/support/redis_fixture.h"
+
+namespace duban {
+namespace {
+
+namespace pb = ::duban::progress::v1;
+namespace ppb = ::duban::plan::v1;
+namespace upb = ::duban::unit::v1;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const std::string kDubanctl =
+    std::string(DUBAN_BINARY_DIR) + "/tools/dubanctl/dubanctl";
+const std::string kPlanServer =
+    std::string(DUBAN_BINARY_DIR) + "/services/plan/plan-server";
+const std::string kUnitServer =
+    std::string(DUBAN_BINARY_DIR) + "/services/unit/unit-server";
+const std::string kProgressServer =
+    std::string(DUBAN_BINARY_DIR) + "/services/progress/progress-server";
+const std::string kYiyangFile =
+    std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt";
+
+constexpr absl::Duration kTestBudget = absl::Seconds(110);
+constexpr absl::Duration kCommandTimeout = absl::Seconds(20);
+constexpr absl::Duration kFillTimeout = absl::Seconds(60);
+const absl::CivilDay kAsOf(2020, 12, 10);
+
+template <typename Message>
+::testing::AssertionResult ParseJson(const std::string& json,
+                                     Message* message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(json, message, options);
+  if (!status.ok()) {
+    return ::testing::AssertionFailure()
+           << "not a " << message->GetTypeName()
+           << " as JSON: " << status.ToString() << "\n"
+           << json;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+absl::CivilDay DayOf(const type::v1::Date& d) {
+  return absl::CivilDay(d.year(), d.month(), d.day());
+}
+
+// (unit, item, period).
+using Key = std::tuple<std::string, std::string, std::string>;
+
+class ProgressFlowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    deadline_ = absl::Now() + kTestBudget;
+    for (const std::string& binary :
+         {kDubanctl, kPlanServer, kUnitServer, kProgressServer}) {
+      ASSERT_TRUE(std::filesystem::exists(binary)) << binary;
+    }
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "duban-progress-XXXXXX")
+            .string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
+    dir_ = tmpl;
+    const absl::Status redis_started = redis_.Start();
+    ASSERT_TRUE(redis_started.ok()) << redis_started;
+    const std::string redis = absl::StrCat("--redis=127.0.0.1:", redis_.port());
+    unit_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
+    plan_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
+    progress_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
+    absl::Status started = unit_server_.Start(
+        {"--listen=" + unit_addr_, redis, "--shutdown_seconds=1"},
+        dir_ + "/unit-server.log");
+    ASSERT_TRUE(started.ok()) << started;
+    started = plan_server_.Start(
+        {"--listen=" + plan_addr_, redis, "--unit_addr=" + unit_addr_,
+         "--shutdown_seconds=1"},
+        dir_ + "/plan-server.log");
+    ASSERT_TRUE(started.ok()) << started;
+    started = progress_server_.Start(
+        {"--listen=" + progress_addr_, redis, "--plan_addr=" + plan_addr_,
+         "--unit_addr=" + unit_addr_, "--shutdown_seconds=1"},
+        dir_ + "/progress-server.log");
+    ASSERT_TRUE(started.ok()) << started;
+    for (const char* server : {"unit", "plan", "progress"}) {
+      const ProcessResult r = Ctl({"health", server, "--wait", "20s"});
+      ASSERT_EQ(r.exit_code, 0) << r;
+    }
+  }
+
+  void TearDown() override {
+    progress_server_.Stop(absl::Seconds(5));
+    plan_server_.Stop(absl::Seconds(5));
+    unit_server_.Stop(absl::Seconds(5));
+    if (HasFailure()) {
+      std::cerr << progress_server_.LogTail() << '\n'
+                << plan_server_.LogTail() << '\n'
+                << unit_server_.LogTail() << '\n';
+    }
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+
+  ProcessResult Ctl(std::vector<std::string> args,
+                    absl::Duration timeout = kCommandTimeout) {
+    const absl::Duration left = deadline_ - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      ADD_FAILURE() << "the test ran out of its " << kTestBudget
+                    << " budget before: dubanctl " << absl::StrJoin(args, " ");
+      return ProcessResult{};
+    }
+    args.insert(args.begin(), {kDubanctl, "--plan-addr", plan_addr_,
+                               "--unit-addr", unit_addr_, "--progress-addr",
+                               progress_addr_, "--timeout", "10s"});
+    return RunProcess(args, {}, std::min(left, timeout));
+  }
+
+  template <typename Message>
+  void CtlJson(std::vector<std::string> args, Message* message) {
+    args.push_back("--json");
+    const ProcessResult r = Ctl(std::move(args));
+    ASSERT_EQ(r.exit_code, 0) << r;
+    ASSERT_TRUE(ParseJson(r.out, message));
+  }
+
+  void IssueYiyang() {
+    ProcessResult r =
+        Ctl({"org", "create", "--name", "益阳市教育局", "--level", "city",
+             "--id", "yiyang-edu", "--alias", "中共益阳市委教育工作委员会"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    r = Ctl({"plan", "import", kYiyangFile, "--id", "yiyang-2020"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    r = Ctl({"units", "resolve", "--plan", "yiyang-2020", "--create-missing",
+             "--accept-suggestions"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    r = Ctl({"plan", "issue", "yiyang-2020"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+  }
+
+  void Fill() {
+    const ProcessResult r = Ctl({"demo", "fill", "--plan", "yiyang-2020",
+                                 "--seed", "7", "--as-of", "2020-12-10"},
+                                kFillTimeout);
+    ASSERT_EQ(r.exit_code, 0) << r;
+  }
+
+  RedisServerProcess redis_;
+  ServerProcess unit_server_{"unit-server", kUnitServer};
+  ServerProcess plan_server_{"plan-server", kPlanServer};
+  ServerProcess progress_server_{"progress-server", kProgressServer};
+  std::string unit_addr_;
+  std::string plan_addr_;
+  std::string progress_addr_;
+  std::string dir_;
+  absl::Time deadline_;
+};
+
+TEST_F(ProgressFlowTest, DemoYearAgreesWithOverdueScorecardAndRollup) {
+  ASSERT_NO_FATAL_FAILURE(IssueYiyang());
+  ProcessResult r =
+      Ctl({"schedule", "set", "yiyang-2020", "--cadence", "monthly"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  ASSERT_NO_FATAL_FAILURE(Fill());
+
+  pb::Schedule schedule;
+  ASSERT_NO_FATAL_FAILURE(
+      CtlJson({"schedule", "get", "yiyang-2020"}, &schedule));
+  ASSERT_EQ(schedule.cadence(), pb::MONTHLY);
+  absl::CivilMonth first;
+  absl::CivilMonth last;
+  ASSERT_TRUE(absl::ParseCivilTime(schedule.first_period(), &first))
+      << schedule.DebugString();
+  ASSERT_TRUE(absl::ParseCivilTime(schedule.last_period(), &last))
+      << schedule.DebugString();
+  // Period → due date.
+  std::map<std::string, absl::CivilDay> due;
+  for (absl::CivilMonth m = first; m <= last; ++m) {
+    const absl::CivilDay last_day = absl::CivilDay(m + 1) - 1;
+    due[absl::FormatCivilTime(m)] =
+        last_day + schedule.due_days_after_period_end();
+  }
+
+  upb::ListAssignmentsResponse assignments;
+  ASSERT_NO_FATAL_FAILURE(
+      CtlJson({"assignments", "--plan", "yiyang-2020"}, &assignments));
+  std::vector<std::pair<std::string, std::string>> duties;  // unit, item
+  for (const auto& a : assignments.assignments()) {
+    if (a.state() == upb::Assignment::ACTIVE) {
+      duties.emplace_back(a.unit(), a.item());
+    }
+  }
+  ASSERT_GT(duties.size(), 20u);
+
+  pb::ListReportsResponse reports;
+  ASSERT_NO_FATAL_FAILURE(CtlJson({"report", "list", "yiyang-2020"}, &reports));
+  std::map<Key, pb::Report> by_key;
+  int revisions = 0;
+  for (const auto& report : reports.reports()) {
+    by_key[{report.unit(), report.item(), report.period()}] = report;
+    revisions += report.revision_count();
+  }
+  ASSERT_GT(by_key.size(), duties.size() * 6);
+
+  // The overdue list: missing past due, or returned and not resubmitted.
+  std::set<std::pair<Key, pb::OverdueReason>> expected_overdue;
+  for (const auto& [unit, item] : duties) {
+    for (const auto& [period, due_date] : due) {
+      auto it = by_key.find({unit, item, period});
+      if (it == by_key.end()) {
+        if (due_date < kAsOf) {
+          expected_overdue.insert({{unit, item, period}, pb::MISSING});
+        }
+      } else if (it->second.latest().review_state() == pb::RETURNED) {
+        expected_overdue.insert(
+            {{unit, item, period}, pb::RETURNED_NOT_RESUBMITTED});
+      }
+    }
+  }
+  EXPECT_FALSE(expected_overdue.empty());
+  pb::ListOverdueResponse overdue;
+  ASSERT_NO_FATAL_FAILURE(CtlJson(
+      {"overdue", "--plan", "yiyang-2020", "--as-of", "2020-12-10"}, &overdue));
+  std::set<std::pair<Key, pb::OverdueReason>> listed;
+  int previous_days = 1 << 30;
+  for (const auto& e : overdue.entries()) {
+    listed.insert({{e.unit(), e.item(), e.period()}, e.reason()});
+    EXPECT_LE(e.days_overdue(), previous_days) << "not sorted by days overdue";
+    previous_days = e.days_overdue();
+    const absl::CivilDay due_date = due[e.period()];
+    EXPECT_EQ(DayOf(e.due_date()), due_date) << e.DebugString();
+    EXPECT_EQ(e.days_overdue(),
+              std::max<int>(0, static_cast<int>(kAsOf - due_date)))
+        << e.DebugString();
+  }
+  EXPECT_EQ(listed, expected_overdue);
+
+  // Scorecards, counted here from the reports.
+  std::map<std::string, pb::UnitScorecard> expected_cards;
+  for (const auto& [unit, item] : duties) {
+    pb::UnitScorecard& card = expected_cards[unit];
+    card.set_unit(unit);
+    card.set_assigned_items(card.assigned_items() + 1);
+    const pb::Report* latest = nullptr;
+    for (const auto& [period, due_date] : due) {
+      auto it = by_key.find({unit, item, period});
+      const pb::Report* report = it == by_key.end() ? nullptr : &it->second;
+      if (report != nullptr) {
+        latest = report;
+        if (report->latest().review_state() == pb::ACCEPTED) {
+          card.set_accepted(card.accepted() + 1);
+        } else if (report->latest().review_state() == pb::RETURNED) {
+          card.set_returned(card.returned() + 1);
+        }
+      }
+      if (!(due_date < kAsOf)) continue;
+      card.set_reports_due(card.reports_due() + 1);
+      if (report == nullptr) {
+        card.set_missing(card.missing() + 1);
+      } else if (report->submitted_late()) {
+        card.set_late(card.late() + 1);
+      } else {
+        card.set_on_time(card.on_time() + 1);
+      }
+    }
+    if (latest != nullptr && latest->latest().status() == pb::COMPLETED) {
+      card.set_completed_items(card.completed_items() + 1);
+    }
+  }
+  pb::GetScorecardResponse cards;
+  ASSERT_NO_FATAL_FAILURE(CtlJson(
+      {"scorecard", "--plan", "yiyang-2020", "--as-of", "2020-12-10"}, &cards));
+  ASSERT_EQ(static_cast<std::size_t>(cards.scorecards_size()),
+            expected_cards.size());
+  for (const auto& card : cards.scorecards()) {
+    SCOPED_TRACE(card.unit());
+    ASSERT_EQ(expected_cards.count(card.unit()), 1u);
+    const pb::UnitScorecard& want = expected_cards[card.unit()];
+    EXPECT_EQ(card.assigned_items(), want.assigned_items());
+    EXPECT_EQ(card.reports_due(), want.reports_due());
+    EXPECT_EQ(card.on_time(), want.on_time());
+    EXPECT_EQ(card.late(), want.late());
+    EXPECT_EQ(card.missing(), want.missing());
+    EXPECT_EQ(card.accepted(), want.accepted());
+    EXPECT_EQ(card.returned(), want.returned());
+    EXPECT_EQ(card.completed_items(), want.completed_items());
+  }
+
+  // The rollup: one entry per item, and the demo's troubles show.
+  ppb::ListItemsResponse items;
+  ASSERT_NO_FATAL_FAILURE(CtlJson({"plan", "items", "yiyang-2020"}, &items));
+  std::set<std::string> item_names;
+  for (const auto& item : items.items()) item_names.insert(item.name());
+  pb::PlanRollup rollup;
+  ASSERT_NO_FATAL_FAILURE(CtlJson(
+      {"rollup", "--plan", "yiyang-2020", "--as-of", "2020-12-10"}, &rollup));
+  std::set<std::string> rolled;
+  int troubled = 0;
+  for (const auto& section : rollup.sections()) {
+    for (const auto& item : section.items()) {
+      EXPECT_TRUE(rolled.insert(item.item()).second) << item.item();
+      if (item.health() == pb::RED || item.health() == pb::AMBER) ++troubled;
+    }
+  }
+  EXPECT_EQ(rolled, item_names);
+  EXPECT_GT(troubled, 0);
+  EXPECT_EQ(rollup.red() + rollup.amber(), troubled);
+
+  // A second fill adds nothing.
+  ASSERT_NO_FATAL_FAILURE(Fill());
+  pb::ListReportsResponse again;
+  ASSERT_NO_FATAL_FAILURE(CtlJson({"report", "list", "yiyang-2020"}, &again));
+  int revisions_again = 0;
+  for (const auto& report : again.reports()) {
+    revisions_again += report.revision_count();
+  }
+  EXPECT_EQ(again.reports_size(), reports.reports_size());
+  EXPECT_EQ(revisions_again, revisions);
+
+  // Refusals, with the server's codes.
+  const auto& [unit, item] = duties.front();
+  const std::string item_id = item.substr(item.rfind('/') + 1);
+  r = Ctl({"report", "submit", "yiyang-2020", item_id, "--unit", unit,
+           "--period", "2020-12", "--status", "on-track", "--percent", "120",
+           "--progress", "进展"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_THAT(r.err, StartsWith("error: INVALID_ARGUMENT: ")) << r;
+  EXPECT_THAT(r.err, HasSubstr("percent")) << r;
+
+  std::set<std::string> assigned_to_item;
+  for (const auto& [u, i] : duties) {
+    if (i == item) assigned_to_item.insert(u);
+  }
+  std::string stranger;
+  for (const auto& [u, i] : duties) {
+    if (assigned_to_item.count(u) == 0) stranger = u;
+  }
+  ASSERT_FALSE(stranger.empty());
+  r = Ctl({"report", "submit", "yiyang-2020", item_id, "--unit", stranger,
+           "--period", "2020-12", "--status", "on-track", "--percent", "50",
+           "--progress", "进展"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_THAT(r.err, StartsWith("error: PERMISSION_DENIED: ")) << r;
+}
+
+}  // namespace
+}  // namespace duban
