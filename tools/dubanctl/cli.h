@@ -7,12 +7,17 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "duban/plan/v1/plan_service.grpc.pb.h"
+#include "duban/progress/v1/progress_service.grpc.pb.h"
 #include "duban/type/v1/types.pb.h"
+#include "duban/unit/v1/unit_service.grpc.pb.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -105,6 +110,80 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp);
 
 // The local user name, sent as the principal of state changes.
 std::string LocalPrincipal();
+
+// One server connection for the duration of a command.
+template <typename Service>
+class ServiceClient {
+ public:
+  using Stub = typename Service::Stub;
+
+  ServiceClient(const GlobalOptions& globals, Server server)
+      : globals_(globals),
+        server_(std::move(server)),
+        channel_(MakeChannel(server_.address)),
+        stub_(Service::NewStub(channel_)) {}
+
+  Stub* stub() { return stub_.get(); }
+  grpc::Channel* channel() { return channel_.get(); }
+
+  // CallWithRetry with this command's options.
+  grpc::Status Call(
+      const std::function<grpc::Status(grpc::ClientContext*)>& call) {
+    return CallWithRetry(globals_, call);
+  }
+
+  // Prints the error and returns the exit code.
+  int Fail(const grpc::Status& status) {
+    return ReportCallError(status, server_, channel_.get());
+  }
+  int Fail(grpc::StatusCode code, absl::string_view message) {
+    return Fail(grpc::Status(code, std::string(message)));
+  }
+
+ private:
+  const GlobalOptions& globals_;
+  const Server server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<Stub> stub_;
+};
+
+struct PlanClient : ServiceClient<duban::plan::v1::PlanService> {
+  explicit PlanClient(const GlobalOptions& g)
+      : ServiceClient(g, PlanServer(g)) {}
+};
+struct UnitClient : ServiceClient<duban::unit::v1::UnitService> {
+  explicit UnitClient(const GlobalOptions& g)
+      : ServiceClient(g, UnitServer(g)) {}
+};
+struct ProgressClient : ServiceClient<duban::progress::v1::ProgressService> {
+  explicit ProgressClient(const GlobalOptions& g)
+      : ServiceClient(g, ProgressServer(g)) {}
+};
+
+// Calls `rpc` for every page from `request` on, handing each page to
+// `take`. A page token seen before ends the loop (the servers never repeat
+// one; a loop would never end).
+template <typename Client, typename Request, typename Response, typename Take>
+grpc::Status ForEachPage(Client& client, Request request,
+                         grpc::Status (Client::Stub::*rpc)(grpc::ClientContext*,
+                                                           const Request&,
+                                                           Response*),
+                         Take take) {
+  std::set<std::string> seen_tokens;
+  while (true) {
+    Response page;
+    const grpc::Status status = client.Call([&](grpc::ClientContext* context) {
+      return (client.stub()->*rpc)(context, request, &page);
+    });
+    if (!status.ok()) return status;
+    take(page);
+    if (page.next_page_token().empty() ||
+        !seen_tokens.insert(page.next_page_token()).second) {
+      return grpc::Status::OK;
+    }
+    request.set_page_token(page.next_page_token());
+  }
+}
 
 }  // namespace duban::cli
 

@@ -39,33 +39,6 @@ constexpr int kKeyWidth = 14;
 constexpr int kPlansPageSize = 500;
 constexpr int kItemsPageSize = 1000;
 
-// One plan-server connection for the duration of a command.
-class PlanClient {
- public:
-  explicit PlanClient(const GlobalOptions& globals)
-      : globals_(globals),
-        server_(PlanServer(globals)),
-        channel_(MakeChannel(server_.address)),
-        stub_(pb::PlanService::NewStub(channel_)) {}
-
-  pb::PlanService::Stub* stub() { return stub_.get(); }
-
-  grpc::Status Call(
-      const std::function<grpc::Status(grpc::ClientContext*)>& call) {
-    return CallWithRetry(globals_, call);
-  }
-
-  int Fail(const grpc::Status& status) {
-    return ReportCallError(status, server_, channel_.get());
-  }
-
- private:
-  const GlobalOptions& globals_;
-  const Server server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<pb::PlanService::Stub> stub_;
-};
-
 int Cap(const GlobalOptions& globals, int width) {
   return globals.wide ? 0 : width;
 }
