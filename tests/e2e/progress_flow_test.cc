@@ -50,9 +50,9 @@ const std::string kProgressServer =
 const std::string kYiyangFile =
     std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt";
 
-constexpr absl::Duration kTestBudget = absl::Seconds(110);
+constexpr absl::Duration kTestBudget = absl::Seconds(570);
 constexpr absl::Duration kCommandTimeout = absl::Seconds(20);
-constexpr absl::Duration kFillTimeout = absl::Seconds(60);
+constexpr absl::Duration kFillTimeout = absl::Seconds(420);
 const absl::CivilDay kAsOf(2020, 12, 10);
 
 template <typename Message>
