@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
+#include "tools/dubanctl/table.h"
 
 namespace duban::cli {
 namespace {
@@ -198,6 +199,22 @@ std::string LocalPrincipal() {
     return pw->pw_name;
   }
   return "dubanctl";
+}
+
+int Cap(const GlobalOptions& globals, int width) {
+  return globals.wide ? 0 : width;
+}
+
+void PrintField(absl::string_view key, absl::string_view value) {
+  constexpr int kKeyWidth = 14;
+  if (value.empty()) return;
+  std::cout << PadRight(key, kKeyWidth) << value << '\n';
+}
+
+std::string LastSegment(absl::string_view name) {
+  const std::size_t slash = name.rfind('/');
+  return std::string(slash == absl::string_view::npos ? name
+                                                      : name.substr(slash + 1));
 }
 
 }  // namespace duban::cli

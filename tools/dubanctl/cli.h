@@ -111,6 +111,16 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp);
 // The local user name, sent as the principal of state changes.
 std::string LocalPrincipal();
 
+// A column width for tables: `width`, or 0 (no truncation) with --wide.
+int Cap(const GlobalOptions& globals, int width);
+
+// Prints "key           value" (the key padded to 14 columns) unless value
+// is empty: the layout of every `get`/`show` command.
+void PrintField(absl::string_view key, absl::string_view value);
+
+// The last segment of a resource name: "plans/p/items/19" → "19".
+std::string LastSegment(absl::string_view name);
+
 // One server connection for the duration of a command.
 template <typename Service>
 class ServiceClient {

@@ -34,19 +34,9 @@ constexpr absl::string_view kPlanPrefix = "plans/";
 // Widest a title or unit list gets in a table unless --wide.
 constexpr int kTitleWidth = 48;
 constexpr int kUnitsWidth = 28;
-constexpr int kKeyWidth = 14;
 // Pages asked for when following page tokens (the server's maximum).
 constexpr int kPlansPageSize = 500;
 constexpr int kItemsPageSize = 1000;
-
-int Cap(const GlobalOptions& globals, int width) {
-  return globals.wide ? 0 : width;
-}
-
-void PrintField(absl::string_view key, absl::string_view value) {
-  if (value.empty()) return;
-  std::cout << PadRight(key, kKeyWidth) << value << '\n';
-}
 
 std::string FormatNumber(double value) {
   if (std::fabs(value) < 1e15 && value == std::floor(value)) {

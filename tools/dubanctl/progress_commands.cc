@@ -52,25 +52,9 @@ namespace upb = ::duban::unit::v1;
 constexpr int kPageSize = 1000;
 constexpr int kTitleWidth = 40;
 constexpr int kTextWidth = 60;
-constexpr int kKeyWidth = 14;
 
 int Usage(absl::string_view message) {
   return ReportUsageError(grpc::StatusCode::INVALID_ARGUMENT, message);
-}
-
-int Cap(const GlobalOptions& globals, int width) {
-  return globals.wide ? 0 : width;
-}
-
-void PrintField(absl::string_view key, absl::string_view value) {
-  if (value.empty()) return;
-  std::cout << PadRight(key, kKeyWidth) << value << '\n';
-}
-
-std::string LastSegment(absl::string_view name) {
-  const std::size_t slash = name.rfind('/');
-  return std::string(slash == absl::string_view::npos ? name
-                                                      : name.substr(slash + 1));
 }
 
 // "on-track", "ON_TRACK", "on_track" → "ON_TRACK".

@@ -49,27 +49,11 @@ constexpr int kBatchGetItems = 1000;
 constexpr int kNamesWidth = 40;
 constexpr int kReasonWidth = 72;
 constexpr int kTitleWidth = 40;
-constexpr int kKeyWidth = 14;
 // Printed names of a group's members, as unit-server reads them (see
 // services/unit/resolve.cc): 厅扶贫领导小组成员处室 denotes the members of
 // 厅扶贫领导小组.
 constexpr absl::string_view kGroupMemberSuffixes[] = {
     "成员处室", "成员单位", "成员科室站", "成员科室", "成员部门"};
-
-int Cap(const GlobalOptions& globals, int width) {
-  return globals.wide ? 0 : width;
-}
-
-void PrintField(absl::string_view key, absl::string_view value) {
-  if (value.empty()) return;
-  std::cout << PadRight(key, kKeyWidth) << value << '\n';
-}
-
-std::string LastSegment(absl::string_view name) {
-  const std::size_t slash = name.rfind('/');
-  return std::string(slash == absl::string_view::npos ? name
-                                                      : name.substr(slash + 1));
-}
 
 // "organizations/o/units/u" → "organizations/o"; empty when not a unit name.
 std::string OrganizationOfUnit(absl::string_view unit_name) {
