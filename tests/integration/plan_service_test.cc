@@ -23,6 +23,7 @@
 #include "services/unit/service.h"
 #include "services/unit/unit_domain.h"
 #include "tests/support/redis_fixture.h"
+#include "tests/support/testdata.h"
 
 namespace duban::plan {
 namespace {
@@ -40,13 +41,6 @@ using ::duban::StartServer;
 using ::testing::HasSubstr;
 using v1::Item;
 using v1::Plan;
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(DUBAN_TESTDATA) + "/" + name, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 const std::string& Hunan() {
   static const std::string* doc =

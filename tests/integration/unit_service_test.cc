@@ -22,6 +22,7 @@
 #include "services/unit/service.h"
 #include "services/unit/unit_domain.h"
 #include "tests/support/redis_fixture.h"
+#include "tests/support/testdata.h"
 
 namespace duban::unit {
 namespace {
@@ -39,13 +40,6 @@ using v1::Assignment;
 using v1::Organization;
 using v1::Unit;
 using v1::UnitNameResolution;
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(DUBAN_TESTDATA) + "/" + name, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // A unit-server stack in this process: Redis pool, store, domain, gRPC
 // server on a free loopback port, and a client stub.

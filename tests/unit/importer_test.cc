@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/testdata.h"
 
 namespace duban::plan {
 namespace {
@@ -25,14 +26,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(DUBAN_TESTDATA) + "/" + name, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing testdata " << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 ParsedPlan MustParse(const std::string& content,
                      const std::string& plan_name = "plans/test") {

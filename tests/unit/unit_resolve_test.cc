@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/unit/resolve.h"
+#include "tests/support/testdata.h"
 
 namespace duban::unit {
 namespace {
@@ -281,13 +282,6 @@ TEST(UnitNameKeysTest, KeysAreNormalizedAndDistinct) {
       MakeUnit("x", "基教科", "基础教育科", {"基 教 科", "基础教育科等"});
   EXPECT_THAT(UnitNameKeys(unit),
               ::testing::ElementsAre("基教科", "基础教育科"));
-}
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(DUBAN_TESTDATA) + "/" + name, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 // Every unit printed after 责任单位： in the provincial seed resolves against a
