@@ -8,6 +8,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/server_main.h"
+#include "common/status.h"
 #include "services/progress/directory.h"
 #include "services/progress/progress_domain.h"
 #include "services/progress/redis_store.h"
@@ -84,8 +85,24 @@ int main(int argc, char** argv) {
   config.server.readiness_probe = [&store] { return store.Ping(); };
 
   absl::Notification stop;
+  // Plans stored by a release that kept no report briefs get them once,
+  // before the first sweep; retried every sweep until Redis answers.
+  auto backfill = [&store]() -> absl::Status {
+    DUBAN_ASSIGN_OR_RETURN(std::vector<std::string> plans,
+                           store.ListSchedulePlans());
+    for (const std::string& plan : plans) {
+      DUBAN_ASSIGN_OR_RETURN(int covered, store.BackfillBriefs(plan));
+      if (covered > 0) {
+        duban::Log(duban::LogLevel::kInfo, "report briefs built",
+                   {{"plan", plan}, {"reports", absl::StrCat(covered)}});
+      }
+    }
+    return absl::OkStatus();
+  };
   std::thread sweeper([&] {
+    bool backfilled = backfill().ok();
     while (!stop.WaitForNotificationWithTimeout(absl::Seconds(sweep_seconds))) {
+      if (!backfilled) backfilled = backfill().ok();
       auto added = domain.SweepOverdue();
       if (!added.ok()) {
         duban::Log(duban::LogLevel::kWarning, "overdue sweep failed",

@@ -93,6 +93,7 @@ absl::StatusOr<WriteResult> MemoryProgressStore::WriteReport(
   }
   StoredReport stored{write.report, version + 1};
   plan.reports[write.report_id] = stored;
+  ++plan.item_versions[std::string(ItemIdOf(write.report_id))];
   std::vector<v1::Revision>& revisions = plan.revisions[write.report_id];
   if (write.append_revision || revisions.empty()) {
     revisions.push_back(write.report.latest());
@@ -139,11 +140,59 @@ absl::StatusOr<std::vector<v1::Revision>> MemoryProgressStore::ListRevisions(
   return revs->second;
 }
 
-absl::StatusOr<bool> MemoryProgressStore::RecordItemHealth(
-    absl::string_view plan_id, absl::string_view item_id, v1::Health health,
-    v1::Event event) {
+absl::StatusOr<std::vector<ItemBriefs>> MemoryProgressStore::ListItemBriefs(
+    absl::string_view plan_id, const std::vector<std::string>& item_ids) {
+  absl::MutexLock lock(&mu_);
+  std::vector<ItemBriefs> out;
+  auto it = plans_.find(plan_id);
+  for (const std::string& item_id : item_ids) {
+    ItemBriefs& item = out.emplace_back();
+    item.item_id = item_id;
+    if (it == plans_.end()) continue;
+    auto version = it->second.item_versions.find(item_id);
+    if (version != it->second.item_versions.end()) {
+      item.version = version->second;
+    }
+    for (auto r = it->second.reports.lower_bound(item_id + "/");
+         r != it->second.reports.end() && ItemIdOf(r->first) == item_id; ++r) {
+      item.briefs.push_back(BriefOf(r->second.report));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<RollupCache> MemoryProgressStore::ReadRollupCache(
+    absl::string_view plan_id) {
+  absl::MutexLock lock(&mu_);
+  RollupCache cache;
+  auto it = plans_.find(plan_id);
+  if (it == plans_.end()) return cache;
+  for (const auto& [item, version] : it->second.item_versions) {
+    cache.versions[item] = version;
+  }
+  for (const auto& [item, entry] : it->second.rollups) {
+    cache.entries[item] = entry;
+  }
+  return cache;
+}
+
+absl::Status MemoryProgressStore::WriteRollupCache(
+    absl::string_view plan_id,
+    const std::vector<std::pair<std::string, std::string>>& entries) {
   absl::MutexLock lock(&mu_);
   Plan& plan = plans_[std::string(plan_id)];
+  for (const auto& [item, entry] : entries) plan.rollups[item] = entry;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> MemoryProgressStore::RecordItemHealth(
+    absl::string_view plan_id, absl::string_view item_id, v1::Health health,
+    v1::Event event, absl::string_view cache_entry) {
+  absl::MutexLock lock(&mu_);
+  Plan& plan = plans_[std::string(plan_id)];
+  if (!cache_entry.empty()) {
+    plan.rollups[std::string(item_id)] = std::string(cache_entry);
+  }
   auto it = plan.health.find(std::string(item_id));
   if (it != plan.health.end() && it->second == health) return false;
   event.set_previous_health(it == plan.health.end() ? v1::HEALTH_UNSPECIFIED

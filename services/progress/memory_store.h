@@ -31,10 +31,17 @@ class MemoryProgressStore : public ProgressStore {
       absl::string_view plan_id) override;
   absl::StatusOr<std::vector<v1::Revision>> ListRevisions(
       absl::string_view plan_id, absl::string_view report_id) override;
-  absl::StatusOr<bool> RecordItemHealth(absl::string_view plan_id,
-                                        absl::string_view item_id,
-                                        v1::Health health,
-                                        v1::Event event) override;
+  absl::StatusOr<std::vector<ItemBriefs>> ListItemBriefs(
+      absl::string_view plan_id,
+      const std::vector<std::string>& item_ids) override;
+  absl::StatusOr<RollupCache> ReadRollupCache(
+      absl::string_view plan_id) override;
+  absl::Status WriteRollupCache(
+      absl::string_view plan_id,
+      const std::vector<std::pair<std::string, std::string>>& entries) override;
+  absl::StatusOr<bool> RecordItemHealth(
+      absl::string_view plan_id, absl::string_view item_id, v1::Health health,
+      v1::Event event, absl::string_view cache_entry = "") override;
   absl::StatusOr<bool> RecordOnce(absl::string_view plan_id,
                                   absl::string_view key,
                                   const v1::Event& event) override;
@@ -55,6 +62,8 @@ class MemoryProgressStore : public ProgressStore {
     std::map<std::string, std::vector<v1::Revision>> revisions;
     std::map<std::string, Request> requests;
     std::map<std::string, v1::Health> health;
+    std::map<std::string, int64_t> item_versions;
+    std::map<std::string, std::string> rollups;
     std::map<std::string, bool> once;
     // Cursor "<n>-0" is events[n - 1].
     std::vector<v1::Event> events;

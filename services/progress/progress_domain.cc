@@ -490,7 +490,7 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
   DUBAN_ASSIGN_OR_RETURN(WriteResult result,
                          WithRetryOnConflict(kConflictAttempts, attempt));
   if (result.outcome == WriteOutcome::kApplied) {
-    UpdateItemHealth(plan_id, request.item());
+    UpdateItemHealth(plan_id, request.item(), &schedule);
   }
   return WithEtag(std::move(result.stored));
 }
@@ -663,12 +663,17 @@ absl::StatusOr<v1::ListRevisionsResponse> ProgressDomain::ListRevisions(
 // --- views ------------------------------------------------------------------
 
 absl::StatusOr<ProgressDomain::PlanView> ProgressDomain::LoadPlanView(
-    absl::string_view field, absl::string_view plan_id) {
+    absl::string_view field, absl::string_view plan_id, bool with_reports,
+    const StoredSchedule* schedule) {
   PlanView view;
   DUBAN_ASSIGN_OR_RETURN(view.snapshot, GetPlan(field, plan_id));
-  DUBAN_ASSIGN_OR_RETURN(StoredSchedule schedule,
-                         RequireSchedule(field, plan_id));
-  view.schedule = std::move(schedule.schedule);
+  StoredSchedule read;
+  if (schedule == nullptr) {
+    DUBAN_ASSIGN_OR_RETURN(read, RequireSchedule(field, plan_id));
+    schedule = &read;
+  }
+  view.schedule = schedule->schedule;
+  view.schedule_version = schedule->version;
   DUBAN_ASSIGN_OR_RETURN(view.periods, PeriodsOf(view.schedule));
   DUBAN_ASSIGN_OR_RETURN(
       auto assignments,
@@ -677,30 +682,58 @@ absl::StatusOr<ProgressDomain::PlanView> ProgressDomain::LoadPlanView(
     view.duties.push_back(
         Duty{a.unit(), a.item(), a.role() == uv1::LEAD ? "LEAD" : "CO"});
   }
-  DUBAN_ASSIGN_OR_RETURN(std::vector<StoredReport> reports,
-                         store_->ListReports(plan_id));
-  for (StoredReport& r : reports) view.reports.push_back(std::move(r.report));
+  if (with_reports) {
+    std::vector<std::string> item_ids;
+    for (const pv1::Item& item : view.snapshot->items) {
+      item_ids.push_back(LastSegment(item.name()));
+    }
+    DUBAN_ASSIGN_OR_RETURN(view.items,
+                           store_->ListItemBriefs(plan_id, item_ids));
+    for (const ItemBriefs& item : view.items) {
+      view.reports.insert(view.reports.end(), item.briefs.begin(),
+                          item.briefs.end());
+    }
+  }
   return view;
 }
 
-v1::ItemRollup ProgressDomain::RollUp(
-    const PlanView& view, const pv1::Item& item, absl::CivilDay as_of,
-    const std::vector<v1::OverdueEntry>& overdue) const {
+v1::ItemRollup ProgressDomain::RollUp(const PlanView& view,
+                                      const pv1::Item& item,
+                                      const std::vector<v1::Report>& briefs,
+                                      absl::CivilDay as_of) const {
+  std::vector<Duty> duties;
+  for (const Duty& d : view.duties) {
+    if (d.item == item.name()) duties.push_back(d);
+  }
   ItemFacts facts;
   facts.item = &item;
   facts.start = YearStart(view.snapshot->plan, view.periods);
   facts.deadline = DeadlineOf(item, facts.start);
   facts.as_of = as_of;
-  for (const Duty& d : view.duties) {
-    if (d.item == item.name()) facts.units.push_back(d.unit);
-  }
-  for (const v1::Report& r : view.reports) {
+  for (const Duty& d : duties) facts.units.push_back(d.unit);
+  for (const v1::Report& r : briefs) {
     if (r.item() == item.name()) facts.reports.push_back(&r);
   }
-  for (const v1::OverdueEntry& e : overdue) {
-    if (e.item() == item.name()) facts.overdue.push_back(e);
-  }
+  facts.overdue =
+      FindOverdue(duties, view.periods, IndexReports(briefs), as_of);
   return RollUpItem(facts);
+}
+
+std::string ProgressDomain::RollupKey(const PlanView& view,
+                                      const pv1::Item& item,
+                                      int64_t item_version,
+                                      absl::CivilDay as_of) const {
+  // Everything a rollup depends on: the rules (bump the prefix when they
+  // change), the day, the item's reports, the schedule, the plan (items,
+  // deadlines, targets) and who answers for the item.
+  std::string key =
+      absl::StrCat("r1|", absl::FormatCivilTime(as_of), "|", item_version, "|",
+                   view.schedule_version, "|", view.snapshot->plan.etag());
+  for (const Duty& d : view.duties) {
+    if (d.item == item.name()) absl::StrAppend(&key, "|", d.unit, "=", d.role);
+  }
+  key.push_back('\x1f');
+  return key;
 }
 
 absl::StatusOr<v1::ListOverdueResponse> ProgressDomain::ListOverdue(
@@ -711,7 +744,7 @@ absl::StatusOr<v1::ListOverdueResponse> ProgressDomain::ListOverdue(
     DUBAN_RETURN_IF_ERROR(ParseUnitId("unit", request.unit()).status());
   }
   DUBAN_ASSIGN_OR_RETURN(absl::CivilDay as_of, AsOf(request.as_of()));
-  DUBAN_ASSIGN_OR_RETURN(PlanView view, LoadPlanView("plan", plan_id));
+  DUBAN_ASSIGN_OR_RETURN(PlanView view, LoadPlanView("plan", plan_id, true));
   std::vector<Duty> duties;
   for (const Duty& d : view.duties) {
     if (request.unit().empty() || d.unit == request.unit()) duties.push_back(d);
@@ -736,7 +769,7 @@ absl::StatusOr<v1::GetScorecardResponse> ProgressDomain::GetScorecard(
     DUBAN_RETURN_IF_ERROR(ParseUnitId("unit", request.unit()).status());
   }
   DUBAN_ASSIGN_OR_RETURN(absl::CivilDay as_of, AsOf(request.as_of()));
-  DUBAN_ASSIGN_OR_RETURN(PlanView view, LoadPlanView("plan", plan_id));
+  DUBAN_ASSIGN_OR_RETURN(PlanView view, LoadPlanView("plan", plan_id, true));
   std::set<std::string> units;
   if (!request.unit().empty()) {
     units.insert(request.unit());
@@ -758,10 +791,57 @@ absl::StatusOr<v1::PlanRollup> ProgressDomain::GetPlanRollup(
   DUBAN_ASSIGN_OR_RETURN(std::string plan_id,
                          ParsePlanName("plan", request.plan()));
   DUBAN_ASSIGN_OR_RETURN(absl::CivilDay as_of, AsOf(request.as_of()));
-  DUBAN_ASSIGN_OR_RETURN(PlanView view, LoadPlanView("plan", plan_id));
-  const ReportIndex index = IndexReports(view.reports);
-  const std::vector<v1::OverdueEntry> overdue =
-      FindOverdue(view.duties, view.periods, index, as_of);
+  DUBAN_ASSIGN_OR_RETURN(PlanView view, LoadPlanView("plan", plan_id, false));
+  // Item rollups are cached in the store, keyed by what they were computed
+  // from (RollupKey); only items whose key changed are computed again, from
+  // the briefs of their reports.
+  DUBAN_ASSIGN_OR_RETURN(RollupCache cache, store_->ReadRollupCache(plan_id));
+  const std::vector<pv1::Item>& items = view.snapshot->items;
+  std::vector<v1::ItemRollup> item_rollups(items.size());
+  std::vector<std::string> keys(items.size());
+  std::vector<std::size_t> stale;
+  std::vector<std::string> stale_ids;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string id = LastSegment(items[i].name());
+    auto version = cache.versions.find(id);
+    keys[i] =
+        RollupKey(view, items[i],
+                  version == cache.versions.end() ? 0 : version->second, as_of);
+    auto entry = cache.entries.find(id);
+    if (entry != cache.entries.end() &&
+        absl::StartsWith(entry->second, keys[i]) &&
+        item_rollups[i].ParseFromArray(
+            entry->second.data() + keys[i].size(),
+            static_cast<int>(entry->second.size() - keys[i].size()))) {
+      continue;
+    }
+    stale.push_back(i);
+    stale_ids.push_back(id);
+  }
+  if (!stale.empty()) {
+    DUBAN_ASSIGN_OR_RETURN(std::vector<ItemBriefs> briefs,
+                           store_->ListItemBriefs(plan_id, stale_ids));
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (std::size_t s = 0; s < stale.size(); ++s) {
+      const std::size_t i = stale[s];
+      item_rollups[i] = RollUp(view, items[i], briefs[s].briefs, as_of);
+      // The key from the counter read with the briefs, which may be newer
+      // than the one read with the cache.
+      entries.emplace_back(
+          stale_ids[s],
+          absl::StrCat(RollupKey(view, items[i], briefs[s].version, as_of),
+                       item_rollups[i].SerializeAsString()));
+    }
+    // Only today's rollups are kept: a look at another day must not push
+    // out the one most callers ask for.
+    if (as_of == Today()) {
+      absl::Status cached = store_->WriteRollupCache(plan_id, entries);
+      if (!cached.ok()) {
+        Log(LogLevel::kWarning, "rollup cache not written",
+            {{"plan", request.plan()}, {"error", cached.ToString()}});
+      }
+    }
+  }
 
   v1::PlanRollup rollup;
   rollup.set_plan(request.plan());
@@ -775,9 +855,9 @@ absl::StatusOr<v1::PlanRollup> ProgressDomain::GetPlanRollup(
     sections[s.id()] = out;
   }
   v1::SectionRollup general;
-  for (const pv1::Item& item : view.snapshot->items) {
-    v1::ItemRollup ir = RollUp(view, item, as_of, overdue);
-    auto it = sections.find(item.section_id());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    v1::ItemRollup& ir = item_rollups[i];
+    auto it = sections.find(items[i].section_id());
     v1::SectionRollup* section = it == sections.end() ? &general : it->second;
     switch (ir.health()) {
       case v1::RED:
@@ -805,28 +885,38 @@ absl::StatusOr<v1::PlanRollup> ProgressDomain::GetPlanRollup(
   return rollup;
 }
 
+absl::Status ProgressDomain::RecordHealth(absl::string_view plan_id,
+                                          const pv1::Item& item,
+                                          const v1::ItemRollup& rollup,
+                                          const std::string& key) {
+  v1::Event event;
+  event.set_type(v1::Event::ITEM_HEALTH_CHANGED);
+  SetTimestamp(clock_(), event.mutable_time());
+  event.set_plan(absl::StrCat("plans/", plan_id));
+  event.set_item(item.name());
+  event.set_health(rollup.health());
+  return store_
+      ->RecordItemHealth(plan_id, LastSegment(item.name()), rollup.health(),
+                         event, absl::StrCat(key, rollup.SerializeAsString()))
+      .status();
+}
+
 void ProgressDomain::UpdateItemHealth(absl::string_view plan_id,
-                                      absl::string_view item_name) {
-  auto view = LoadPlanView("item", plan_id);
-  absl::Status status = view.status();
-  if (status.ok()) {
-    const pv1::Item* item = view->snapshot->FindItem(item_name);
-    if (item == nullptr) return;
+                                      absl::string_view item_name,
+                                      const StoredSchedule* schedule) {
+  auto status = [&]() -> absl::Status {
+    DUBAN_ASSIGN_OR_RETURN(PlanView view,
+                           LoadPlanView("item", plan_id, false, schedule));
+    const pv1::Item* item = view.snapshot->FindItem(item_name);
+    if (item == nullptr) return absl::OkStatus();
+    DUBAN_ASSIGN_OR_RETURN(
+        std::vector<ItemBriefs> briefs,
+        store_->ListItemBriefs(plan_id, {LastSegment(item_name)}));
     const absl::CivilDay today = Today();
-    const std::vector<v1::OverdueEntry> overdue = FindOverdue(
-        view->duties, view->periods, IndexReports(view->reports), today);
-    const v1::ItemRollup rollup = RollUp(*view, *item, today, overdue);
-    v1::Event event;
-    event.set_type(v1::Event::ITEM_HEALTH_CHANGED);
-    SetTimestamp(clock_(), event.mutable_time());
-    event.set_plan(absl::StrCat("plans/", plan_id));
-    event.set_item(std::string(item_name));
-    event.set_health(rollup.health());
-    status = store_
-                 ->RecordItemHealth(plan_id, LastSegment(item_name),
-                                    rollup.health(), event)
-                 .status();
-  }
+    return RecordHealth(plan_id, *item,
+                        RollUp(view, *item, briefs[0].briefs, today),
+                        RollupKey(view, *item, briefs[0].version, today));
+  }();
   if (!status.ok()) {
     Log(LogLevel::kWarning, "item health not updated",
         {{"item", item_name}, {"error", status.ToString()}});
@@ -839,7 +929,7 @@ absl::StatusOr<int> ProgressDomain::SweepOverdue() {
   const absl::CivilDay today = Today();
   int appended = 0;
   for (const std::string& plan_id : plans) {
-    auto view = LoadPlanView("plan", plan_id);
+    auto view = LoadPlanView("plan", plan_id, true);
     if (!view.ok()) continue;  // e.g. a deleted plan; the others go on
     const ReportIndex index = IndexReports(view->reports);
     for (const v1::OverdueEntry& e :
@@ -864,6 +954,16 @@ absl::StatusOr<int> ProgressDomain::SweepOverdue() {
       DUBAN_ASSIGN_OR_RETURN(bool added,
                              store_->RecordOnce(plan_id, key, event));
       appended += added ? 1 : 0;
+    }
+    // Health moves with the calendar too (a report falls overdue, a
+    // deadline passes), with no write to trigger it: record each item's
+    // health as of today, so watchers hear of the change.
+    for (std::size_t i = 0; i < view->items.size(); ++i) {
+      const pv1::Item& item = view->snapshot->items[i];
+      const ItemBriefs& briefs = view->items[i];
+      DUBAN_RETURN_IF_ERROR(
+          RecordHealth(plan_id, item, RollUp(*view, item, briefs.briefs, today),
+                       RollupKey(*view, item, briefs.version, today)));
     }
   }
   return appended;

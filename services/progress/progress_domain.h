@@ -84,12 +84,18 @@ class ProgressDomain {
   struct PlanView {
     std::shared_ptr<const PlanSnapshot> snapshot;
     v1::Schedule schedule;
+    int64_t schedule_version = 0;
     ScheduleView periods;
     std::vector<Duty> duties;
+    // Only when loaded with reports: the briefs of every item's reports,
+    // per item in plan order, and all of them in one list.
+    std::vector<ItemBriefs> items;
     std::vector<v1::Report> reports;
   };
-  absl::StatusOr<PlanView> LoadPlanView(absl::string_view field,
-                                        absl::string_view plan_id);
+  // `schedule`, when given, is used instead of reading it again.
+  absl::StatusOr<PlanView> LoadPlanView(
+      absl::string_view field, absl::string_view plan_id, bool with_reports,
+      const StoredSchedule* schedule = nullptr);
   // The plan snapshot; NOT_FOUND worded for `field`.
   absl::StatusOr<std::shared_ptr<const PlanSnapshot>> GetPlan(
       absl::string_view field, absl::string_view plan_id);
@@ -98,14 +104,24 @@ class ProgressDomain {
   // as_of when set (validated), else today.
   absl::StatusOr<absl::CivilDay> AsOf(const type::v1::Date& date);
   absl::CivilDay Today() const;
-  // The rollup of one item of `view` as of `as_of`.
+  // The rollup of `item` from the briefs of its reports, as of `as_of`.
   v1::ItemRollup RollUp(const PlanView& view, const plan::v1::Item& item,
-                        absl::CivilDay as_of,
-                        const std::vector<v1::OverdueEntry>& overdue) const;
-  // Recomputes the item's health after a write and records it (with its
-  // event when it changed). Best effort: a failure is logged, the next
-  // write or sweep catches up.
-  void UpdateItemHealth(absl::string_view plan_id, absl::string_view item);
+                        const std::vector<v1::Report>& briefs,
+                        absl::CivilDay as_of) const;
+  // What a cached item rollup was computed from; an entry is reused only
+  // when its key matches (see GetPlanRollup).
+  std::string RollupKey(const PlanView& view, const plan::v1::Item& item,
+                        int64_t item_version, absl::CivilDay as_of) const;
+  // Recomputes the item's health as of today and records it (with its
+  // event when it changed) and its cached rollup. Best effort: a failure
+  // is logged; the next write or sweep catches up.
+  void UpdateItemHealth(absl::string_view plan_id, absl::string_view item,
+                        const StoredSchedule* schedule = nullptr);
+  // Records `rollup` as the item's health and cache entry for today.
+  absl::Status RecordHealth(absl::string_view plan_id,
+                            const plan::v1::Item& item,
+                            const v1::ItemRollup& rollup,
+                            const std::string& key);
 
   ProgressStore* const store_;
   PlanDirectory* const plans_;

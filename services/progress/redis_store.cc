@@ -19,9 +19,10 @@ redis.call('HSET', KEYS[1], 'pb', ARGV[2], 'v', v + 1)
 return {'OK', v + 1}
 )lua";
 
-// KEYS: reports reportv rev req events. ARGV: report id, expected version,
-// report bytes, append (1|0), scoped request id or '', fingerprint, event
-// bytes, revision bytes, max events.
+// KEYS: reports reportv rev req events brief itemv. ARGV: report id,
+// expected version, report bytes, append (1|0), scoped request id or '',
+// fingerprint, event bytes, revision bytes, max events, brief bytes, item
+// id.
 constexpr char kWriteReportScript[] = R"lua(
 local rid = ARGV[5]
 if rid ~= '' then
@@ -37,6 +38,8 @@ local v = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if v ~= tonumber(ARGV[2]) then return {'CHANGED'} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[1], v + 1)
+redis.call('HSET', KEYS[6], ARGV[1], ARGV[10])
+redis.call('HINCRBY', KEYS[7], ARGV[11], 1)
 if ARGV[4] == '1' or redis.call('LLEN', KEYS[3]) == 0 then
   redis.call('RPUSH', KEYS[3], ARGV[8])
 else
@@ -49,10 +52,12 @@ local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 'pb', ARGV[7
 return {'OK', tostring(v + 1), id}
 )lua";
 
-// KEYS: health events. ARGV: item id, health number, event bytes without
-// previous_health, max events. The previous health is appended to the
-// event bytes as field 12 (varint), which protobuf merges.
+// KEYS: health events rollup. ARGV: item id, health number, event bytes
+// without previous_health, max events, cache entry or ''. The previous
+// health is appended to the event bytes as field 12 (varint), which
+// protobuf merges.
 constexpr char kRecordHealthScript[] = R"lua(
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[5]) end
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old == ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -186,17 +191,20 @@ absl::StatusOr<std::optional<StoredReport>> RedisProgressStore::FindRequest(
 absl::StatusOr<WriteResult> RedisProgressStore::WriteReport(
     const ReportWrite& write) {
   const std::string& p = write.plan_id;
+  const std::string item_id(ItemIdOf(write.report_id));
   DUBAN_ASSIGN_OR_RETURN(
       RedisReply reply,
       pool_->Eval(
           kWriteReportScript,
           {Key(p, "reports"), Key(p, "reportv"),
            Key(p, absl::StrCat("rev:", write.report_id)), Key(p, "req"),
-           Key(p, "events")},
+           Key(p, "events"), Key(p, absl::StrCat("brief:", item_id)),
+           Key(p, "itemv")},
           {write.report_id, absl::StrCat(write.expected_version),
            write.report.SerializeAsString(), write.append_revision ? "1" : "0",
            write.request_id, write.fingerprint, write.event.SerializeAsString(),
-           write.report.latest().SerializeAsString(), kMaxEvents}));
+           write.report.latest().SerializeAsString(), kMaxEvents,
+           BriefOf(write.report).SerializeAsString(), item_id}));
   const std::string outcome =
       reply.elements.empty() ? "" : reply.elements[0].str;
   if (outcome == "REUSED") return RequestIdReused(Unscoped(write.request_id));
@@ -279,16 +287,112 @@ absl::StatusOr<std::vector<v1::Revision>> RedisProgressStore::ListRevisions(
   return revisions;
 }
 
+absl::StatusOr<std::vector<ItemBriefs>> RedisProgressStore::ListItemBriefs(
+    absl::string_view plan_id, const std::vector<std::string>& item_ids) {
+  std::vector<ItemBriefs> out;
+  if (item_ids.empty()) return out;
+  // One MULTI per item, all pipelined: each item's counter and briefs are
+  // one snapshot.
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(item_ids.size() * 4);
+  for (const std::string& item_id : item_ids) {
+    commands.push_back({"MULTI"});
+    commands.push_back({"HGET", Key(plan_id, "itemv"), item_id});
+    commands.push_back(
+        {"HGETALL", Key(plan_id, absl::StrCat("brief:", item_id))});
+    commands.push_back({"EXEC"});
+  }
+  DUBAN_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                         pool_->Pipeline(commands));
+  for (std::size_t i = 0; i < item_ids.size(); ++i) {
+    const RedisReply& exec = replies[i * 4 + 3];
+    if (exec.elements.size() != 2) {
+      return absl::InternalError("unexpected answer listing item reports");
+    }
+    ItemBriefs& item = out.emplace_back();
+    item.item_id = item_ids[i];
+    if (!exec.elements[0].is_nil()) {
+      absl::SimpleAtoi(exec.elements[0].str, &item.version);
+    }
+    std::map<std::string, v1::Report> by_id;
+    const auto& fields = exec.elements[1].elements;
+    for (std::size_t f = 0; f + 1 < fields.size(); f += 2) {
+      DUBAN_ASSIGN_OR_RETURN(by_id[fields[f].str],
+                             Decode<v1::Report>("report", fields[f + 1].str));
+    }
+    item.briefs.reserve(by_id.size());
+    for (auto& [id, brief] : by_id) item.briefs.push_back(std::move(brief));
+  }
+  return out;
+}
+
+absl::StatusOr<RollupCache> RedisProgressStore::ReadRollupCache(
+    absl::string_view plan_id) {
+  // Pipelined in this order: counters first (see the interface).
+  DUBAN_ASSIGN_OR_RETURN(
+      std::vector<RedisReply> replies,
+      pool_->Pipeline({{"HGETALL", Key(plan_id, "itemv")},
+                       {"HGETALL", Key(plan_id, "rollup")}}));
+  RollupCache cache;
+  const auto& versions = replies[0].elements;
+  for (std::size_t i = 0; i + 1 < versions.size(); i += 2) {
+    absl::SimpleAtoi(versions[i + 1].str, &cache.versions[versions[i].str]);
+  }
+  const auto& entries = replies[1].elements;
+  for (std::size_t i = 0; i + 1 < entries.size(); i += 2) {
+    cache.entries[entries[i].str] = entries[i + 1].str;
+  }
+  return cache;
+}
+
+absl::Status RedisProgressStore::WriteRollupCache(
+    absl::string_view plan_id,
+    const std::vector<std::pair<std::string, std::string>>& entries) {
+  if (entries.empty()) return absl::OkStatus();
+  std::vector<std::string> argv = {"HSET", Key(plan_id, "rollup")};
+  for (const auto& [item, entry] : entries) {
+    argv.push_back(item);
+    argv.push_back(entry);
+  }
+  return pool_->Command(argv).status();
+}
+
+absl::StatusOr<int> RedisProgressStore::BackfillBriefs(
+    absl::string_view plan_id) {
+  DUBAN_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                         pool_->Pipeline({{"EXISTS", Key(plan_id, "itemv")},
+                                          {"HLEN", Key(plan_id, "reports")}}));
+  if (replies[0].integer != 0 || replies[1].integer == 0) return 0;
+  DUBAN_ASSIGN_OR_RETURN(RedisReply reports,
+                         pool_->Command({"HGETALL", Key(plan_id, "reports")}));
+  // HSETNX: a brief written meanwhile by a submission is newer; keep it.
+  std::vector<std::vector<std::string>> commands;
+  const auto& fields = reports.elements;
+  for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+    DUBAN_ASSIGN_OR_RETURN(v1::Report report,
+                           Decode<v1::Report>("report", fields[i + 1].str));
+    const std::string item_id(ItemIdOf(fields[i].str));
+    commands.push_back({"HSETNX", Key(plan_id, absl::StrCat("brief:", item_id)),
+                        fields[i].str, BriefOf(report).SerializeAsString()});
+    commands.push_back({"HINCRBY", Key(plan_id, "itemv"), item_id, "1"});
+  }
+  if (commands.empty()) return 0;
+  DUBAN_RETURN_IF_ERROR(pool_->Pipeline(commands).status());
+  return static_cast<int>(commands.size() / 2);
+}
+
 absl::StatusOr<bool> RedisProgressStore::RecordItemHealth(
     absl::string_view plan_id, absl::string_view item_id, v1::Health health,
-    v1::Event event) {
+    v1::Event event, absl::string_view cache_entry) {
   event.clear_previous_health();
   DUBAN_ASSIGN_OR_RETURN(
       RedisReply reply,
-      pool_->Eval(kRecordHealthScript,
-                  {Key(plan_id, "health"), Key(plan_id, "events")},
-                  {std::string(item_id), absl::StrCat(static_cast<int>(health)),
-                   event.SerializeAsString(), kMaxEvents}));
+      pool_->Eval(
+          kRecordHealthScript,
+          {Key(plan_id, "health"), Key(plan_id, "events"),
+           Key(plan_id, "rollup")},
+          {std::string(item_id), absl::StrCat(static_cast<int>(health)),
+           event.SerializeAsString(), kMaxEvents, std::string(cache_entry)}));
   return reply.integer == 1;
 }
 

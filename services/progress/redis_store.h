@@ -9,6 +9,12 @@
 //   <ns>:{plan:<p>}:req        HASH <scope>:<request id> → fingerprint \x1f
 //                                   version \x1f Report bytes (the answer
 //                                   first given)
+//   <ns>:{plan:<p>}:brief:<i>  HASH <r> → the report's brief (BriefOf) for
+//                                   each report on item <i>
+//   <ns>:{plan:<p>}:itemv      HASH <item id> → change counter, bumped by
+//                                   every write to one of its reports
+//   <ns>:{plan:<p>}:rollup     HASH <item id> → cached rollup entry
+//                                   (written by the domain)
 //   <ns>:{plan:<p>}:health     HASH <item id> → Health number
 //   <ns>:{plan:<p>}:once       HASH <key> → 1 (overdue events sent)
 //   <ns>:{plan:<p>}:events     STREAM the plan's event feed: field pb →
@@ -19,9 +25,10 @@
 //                                   slot; added after the schedule is
 //                                   written, so it never misses one)
 // A submission or review is one Lua script: the request check, the version
-// check, the report, its revision, the request record and the XADD of its
-// event, so an acknowledged write always has its event on the feed. Item
-// health and overdue marks are one script each, with their event.
+// check, the report, its revision, its brief, the item counter, the request
+// record and the XADD of its event, so an acknowledged write always has its
+// event on the feed. Item health and overdue marks are one script each, with
+// their event.
 //
 // Watchers block in XREAD on connections of `watch_pool` (when given), so a
 // slow feed never holds the pool the calls use.
@@ -59,10 +66,17 @@ class RedisProgressStore : public ProgressStore {
       absl::string_view plan_id) override;
   absl::StatusOr<std::vector<v1::Revision>> ListRevisions(
       absl::string_view plan_id, absl::string_view report_id) override;
-  absl::StatusOr<bool> RecordItemHealth(absl::string_view plan_id,
-                                        absl::string_view item_id,
-                                        v1::Health health,
-                                        v1::Event event) override;
+  absl::StatusOr<std::vector<ItemBriefs>> ListItemBriefs(
+      absl::string_view plan_id,
+      const std::vector<std::string>& item_ids) override;
+  absl::StatusOr<RollupCache> ReadRollupCache(
+      absl::string_view plan_id) override;
+  absl::Status WriteRollupCache(
+      absl::string_view plan_id,
+      const std::vector<std::pair<std::string, std::string>>& entries) override;
+  absl::StatusOr<bool> RecordItemHealth(
+      absl::string_view plan_id, absl::string_view item_id, v1::Health health,
+      v1::Event event, absl::string_view cache_entry = "") override;
   absl::StatusOr<bool> RecordOnce(absl::string_view plan_id,
                                   absl::string_view key,
                                   const v1::Event& event) override;
@@ -71,6 +85,12 @@ class RedisProgressStore : public ProgressStore {
       absl::Duration wait) override;
   absl::StatusOr<std::string> LastCursor(absl::string_view plan_id) override;
   absl::Status Ping() override;
+
+  // Builds the briefs and item counters of a plan whose reports were
+  // stored before they were kept (a store written by an older release);
+  // does nothing when the plan has counters already. Answers how many
+  // reports it covered. Safe while submissions run.
+  absl::StatusOr<int> BackfillBriefs(absl::string_view plan_id);
 
  private:
   // <ns>:{plan:<plan id>}:<suffix>

@@ -60,4 +60,19 @@ absl::Status RequestIdReused(absl::string_view request_id) {
                    "\" was already used with a different request"));
 }
 
+v1::Report BriefOf(const v1::Report& report) {
+  v1::Report brief = report;
+  v1::Revision* latest = brief.mutable_latest();
+  latest->clear_progress();
+  latest->clear_problems();
+  latest->clear_next_steps();
+  latest->clear_evidence();
+  latest->clear_review_comment();
+  return brief;
+}
+
+absl::string_view ItemIdOf(absl::string_view report_id) {
+  return report_id.substr(0, report_id.find('/'));
+}
+
 }  // namespace duban::progress

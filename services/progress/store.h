@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -59,6 +60,26 @@ struct ReportWrite {
   std::string request_id;
   std::string fingerprint;
   v1::Event event;
+};
+
+// What the derived views (overdue, scorecards, health) keep of a report:
+// all of it but the latest revision's texts and evidence, which can run to
+// tens of kilobytes and which no rule reads. See BriefOf.
+//
+// The briefs of one item's reports, ordered by report id, with the item's
+// change counter: every write to one of the item's reports bumps it.
+struct ItemBriefs {
+  std::string item_id;
+  int64_t version = 0;
+  std::vector<v1::Report> briefs;
+};
+
+// What GetPlanRollup reuses: each item's change counter (items with no
+// report absent) and each item's cached rollup entry as last written
+// (opaque to the store; the domain keys it by what it was computed from).
+struct RollupCache {
+  absl::flat_hash_map<std::string, int64_t> versions;
+  absl::flat_hash_map<std::string, std::string> entries;
 };
 
 struct WriteResult {
@@ -107,13 +128,28 @@ class ProgressStore {
   virtual absl::StatusOr<std::vector<v1::Revision>> ListRevisions(
       absl::string_view plan_id, absl::string_view report_id) = 0;
 
+  // The briefs of the reports on each of `item_ids` (item ids, not names),
+  // in the order asked; each item is one snapshot: its counter and briefs
+  // agree.
+  virtual absl::StatusOr<std::vector<ItemBriefs>> ListItemBriefs(
+      absl::string_view plan_id, const std::vector<std::string>& item_ids) = 0;
+  // The item counters and cached rollup entries of the plan. The counters
+  // are read before the entries, so an entry never looks newer than it is.
+  virtual absl::StatusOr<RollupCache> ReadRollupCache(
+      absl::string_view plan_id) = 0;
+  // Replaces the cached rollup entries of the given items.
+  virtual absl::Status WriteRollupCache(
+      absl::string_view plan_id,
+      const std::vector<std::pair<std::string, std::string>>& entries) = 0;
+
   // Records an item's health. When it differs from the one recorded (or
   // none was), appends `event` with previous_health set to the recorded one
-  // and answers true; otherwise changes nothing and answers false.
-  virtual absl::StatusOr<bool> RecordItemHealth(absl::string_view plan_id,
-                                                absl::string_view item_id,
-                                                v1::Health health,
-                                                v1::Event event) = 0;
+  // and answers true; otherwise changes nothing and answers false. A
+  // non-empty `cache_entry` replaces the item's cached rollup entry in the
+  // same step.
+  virtual absl::StatusOr<bool> RecordItemHealth(
+      absl::string_view plan_id, absl::string_view item_id, v1::Health health,
+      v1::Event event, absl::string_view cache_entry = "") = 0;
   // Appends `event` once per `key`: true the first time, false after.
   virtual absl::StatusOr<bool> RecordOnce(absl::string_view plan_id,
                                           absl::string_view key,
@@ -146,6 +182,12 @@ absl::Status ReportChanged(absl::string_view plan_id,
 absl::Status ScheduleNotFound(absl::string_view plan_id);
 absl::Status ScheduleChanged(absl::string_view plan_id);
 absl::Status RequestIdReused(absl::string_view request_id);
+
+// The brief of a report (see ItemBriefs): the latest revision without its
+// progress, problems, next steps, evidence and review comment.
+v1::Report BriefOf(const v1::Report& report);
+// The item id of a report id ("<item id>/<unit id>~<period>").
+absl::string_view ItemIdOf(absl::string_view report_id);
 
 // "plans/{plan}/items/{item}/reports/{report}" of a report id.
 std::string ReportName(absl::string_view plan_id, absl::string_view report_id);

@@ -210,12 +210,106 @@ TEST_P(ProgressStoreTest, ListReportsIsOrderedById) {
   EXPECT_TRUE(store().ListReports("other")->empty());
 }
 
+TEST_P(ProgressStoreTest, ItemBriefsFollowEveryWriteWithoutTheTexts) {
+  auto none = store().ListItemBriefs("p", {"1", "10"});
+  ASSERT_TRUE(none.ok()) << none.status();
+  ASSERT_EQ(none->size(), 2u);
+  EXPECT_EQ((*none)[0].version, 0);
+  EXPECT_TRUE((*none)[0].briefs.empty());
+
+  ASSERT_TRUE(store().WriteReport(Write("1/u~2020-Q2", 0, 1)).ok());
+  ASSERT_TRUE(store().WriteReport(Write("1/u~2020-Q1", 0, 1)).ok());
+  ASSERT_TRUE(store().WriteReport(Write("1/u~2020-Q1", 1, 2)).ok());
+  // Item "10" shares a prefix with item "1" but not its reports.
+  ASSERT_TRUE(store().WriteReport(Write("10/u~2020-Q1", 0, 1)).ok());
+  auto items = store().ListItemBriefs("p", {"10", "1", "2"});
+  ASSERT_TRUE(items.ok()) << items.status();
+  ASSERT_EQ(items->size(), 3u);
+  EXPECT_EQ((*items)[0].item_id, "10");
+  EXPECT_EQ((*items)[0].version, 1);
+  ASSERT_EQ((*items)[0].briefs.size(), 1u);
+  const ItemBriefs& one = (*items)[1];
+  EXPECT_EQ(one.version, 3);
+  ASSERT_EQ(one.briefs.size(), 2u);
+  EXPECT_EQ(one.briefs[0].name(), ReportName("p", "1/u~2020-Q1"));
+  EXPECT_EQ(one.briefs[0].latest().number(), 2);
+  EXPECT_TRUE(one.briefs[0].latest().progress().empty());
+  EXPECT_EQ(one.briefs[1].name(), ReportName("p", "1/u~2020-Q2"));
+  EXPECT_EQ((*items)[2].version, 0);
+  // The full report keeps its texts.
+  EXPECT_FALSE(store()
+                   .GetReport("p", "1/u~2020-Q1")
+                   ->report.latest()
+                   .progress()
+                   .empty());
+  // A replayed request changes nothing, so the counter stays.
+  ReportWrite again = Write("1/u~2020-Q1", 2, 3, "submit:x", "f");
+  ASSERT_TRUE(store().WriteReport(again).ok());
+  ASSERT_EQ(store().WriteReport(again)->outcome, WriteOutcome::kReplayed);
+  EXPECT_EQ(store().ListItemBriefs("p", {"1"})->at(0).version, 4);
+}
+
+TEST_P(ProgressStoreTest, RollupCacheKeepsEntriesAndCounters) {
+  auto empty = store().ReadRollupCache("p");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->versions.empty());
+  EXPECT_TRUE(empty->entries.empty());
+  ASSERT_TRUE(store().WriteReport(Write("1/u~2020-Q1", 0, 1)).ok());
+  ASSERT_TRUE(store()
+                  .WriteRollupCache(
+                      "p", {{"1", std::string("k\x1f\0b", 4)}, {"2", "other"}})
+                  .ok());
+  v1::Event e;
+  e.set_type(v1::Event::ITEM_HEALTH_CHANGED);
+  ASSERT_TRUE(store().RecordItemHealth("p", "2", v1::AMBER, e, "fresh").ok());
+  auto cache = store().ReadRollupCache("p");
+  ASSERT_TRUE(cache.ok()) << cache.status();
+  EXPECT_EQ(cache->versions.at("1"), 1);
+  EXPECT_EQ(cache->versions.count("2"), 0u);
+  EXPECT_EQ(cache->entries.at("1"), std::string("k\x1f\0b", 4));
+  EXPECT_EQ(cache->entries.at("2"), "fresh");
+  // An unchanged health still refreshes the entry, without an event.
+  EXPECT_FALSE(*store().RecordItemHealth("p", "2", v1::AMBER, e, "newer"));
+  EXPECT_EQ(store().ReadRollupCache("p")->entries.at("2"), "newer");
+  EXPECT_TRUE(store().ReadRollupCache("other")->entries.empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, ProgressStoreTest,
                          ::testing::Values(Backend::kMemory, Backend::kRedis),
                          [](const auto& info) {
                            return info.param == Backend::kMemory ? "Memory"
                                                                  : "Redis";
                          });
+
+// A store written before briefs were kept: the reports are there, the
+// briefs and counters are not. BackfillBriefs builds them once, and never
+// over a brief written since.
+TEST(RedisProgressStoreTest, BackfillBuildsMissingBriefsOnce) {
+  auto options = SharedTestRedis();
+  ASSERT_TRUE(options.ok()) << options.status();
+  RedisPool pool(*options);
+  ASSERT_TRUE(pool.Command({"FLUSHALL"}).ok());
+  RedisProgressStore store(&pool);
+  ASSERT_TRUE(store.WriteReport(Write("1/u~2020-Q1", 0, 1)).ok());
+  ASSERT_TRUE(store.WriteReport(Write("2/u~2020-Q1", 0, 1)).ok());
+  EXPECT_EQ(*store.BackfillBriefs("p"), 0);  // counters exist: nothing to do
+  ASSERT_TRUE(pool.Command({"DEL", "duban:progress:{plan:p}:itemv",
+                            "duban:progress:{plan:p}:brief:1",
+                            "duban:progress:{plan:p}:brief:2"})
+                  .ok());
+  EXPECT_TRUE(store.ListItemBriefs("p", {"1"})->at(0).briefs.empty());
+  auto covered = store.BackfillBriefs("p");
+  ASSERT_TRUE(covered.ok()) << covered.status();
+  EXPECT_EQ(*covered, 2);
+  auto items = store.ListItemBriefs("p", {"1", "2"});
+  ASSERT_TRUE(items.ok()) << items.status();
+  EXPECT_EQ((*items)[0].version, 1);
+  ASSERT_EQ((*items)[0].briefs.size(), 1u);
+  EXPECT_EQ((*items)[0].briefs[0].name(), ReportName("p", "1/u~2020-Q1"));
+  EXPECT_TRUE((*items)[0].briefs[0].latest().progress().empty());
+  EXPECT_EQ(*store.BackfillBriefs("p"), 0);
+  EXPECT_EQ(*store.BackfillBriefs("no-such-plan"), 0);
+}
 
 }  // namespace
 }  // namespace duban::progress

@@ -423,5 +423,99 @@ TEST_F(ProgressDomainTest, NewAssignmentIsHonouredDespiteTheCache) {
   EXPECT_TRUE(domain.SubmitReport(other).ok());
 }
 
+TEST_F(ProgressDomainTest, RollupIsCachedForTodayAndFollowsEveryInput) {
+  now_ = At(2020, 4, 20);  // 2020-Q1 fell due on 04-05
+  v1::GetPlanRollupRequest roll;
+  roll.set_plan("plans/p2020");
+  auto item_of = [&]() -> v1::ItemRollup {
+    auto rollup = domain_.GetPlanRollup(roll);
+    EXPECT_TRUE(rollup.ok()) << rollup.status();
+    if (!rollup.ok() || rollup->sections_size() == 0 ||
+        rollup->sections(0).items_size() == 0) {
+      return v1::ItemRollup();
+    }
+    return rollup->sections(0).items(0);
+  };
+  v1::ItemRollup first = item_of();
+  EXPECT_EQ(first.health(), v1::AMBER);
+  EXPECT_EQ(first.overdue_reports(), 1);
+
+  // The entry is reused while its inputs stand: doctor the cached rollup
+  // and the next call answers it.
+  auto cache = store_.ReadRollupCache("p2020");
+  ASSERT_TRUE(cache.ok());
+  ASSERT_EQ(cache->entries.count("1"), 1u);
+  std::string entry = cache->entries.at("1");
+  const std::size_t sep = entry.find('\x1f');
+  ASSERT_NE(sep, std::string::npos);
+  EXPECT_EQ(entry.substr(0, 14), "r1|2020-04-20|");
+  v1::ItemRollup doctored = first;
+  doctored.set_health(v1::RED);
+  ASSERT_TRUE(
+      store_
+          .WriteRollupCache("p2020", {{"1", entry.substr(0, sep + 1) +
+                                                doctored.SerializeAsString()}})
+          .ok());
+  EXPECT_EQ(item_of().health(), v1::RED);
+
+  // A report on the item: computed again.
+  ASSERT_TRUE(domain_.SubmitReport(Submit("r1")).ok());
+  v1::ItemRollup reported = item_of();
+  EXPECT_EQ(reported.health(), v1::GREEN);
+  EXPECT_EQ(reported.overdue_reports(), 0);
+  EXPECT_EQ(reported.latest_status(), v1::ON_TRACK);
+
+  // Another unit answers for it now: its missing report counts.
+  assignments_.Assign(kOther, kItem);
+  EXPECT_EQ(item_of().health(), v1::AMBER);
+
+  // The plan changed (a new etag): the item's new title shows.
+  plans_.snapshot->items[0].set_title("新建和改扩建幼儿园");
+  plans_.snapshot->plan.set_etag("v2");
+  EXPECT_EQ(item_of().title(), "新建和改扩建幼儿园");
+
+  // The schedule changed: 2020-Q1 is due on 05-05 now, so nothing is late.
+  v1::SetScheduleRequest set;
+  set.mutable_schedule()->set_name("plans/p2020/schedule");
+  set.mutable_schedule()->set_cadence(v1::QUARTERLY);
+  set.mutable_schedule()->set_due_days_after_period_end(35);
+  ASSERT_TRUE(domain_.SetSchedule(set).ok());
+  EXPECT_EQ(item_of().health(), v1::GREEN);
+
+  // Another day is computed but does not displace today's entry.
+  roll.mutable_as_of()->set_year(2020);
+  roll.mutable_as_of()->set_month(6);
+  roll.mutable_as_of()->set_day(1);
+  EXPECT_EQ(item_of().overdue_reports(), 1);  // zjk's 2020-Q1
+  EXPECT_EQ(store_.ReadRollupCache("p2020")->entries.at("1").substr(0, 14),
+            "r1|2020-04-20|");
+}
+
+TEST_F(ProgressDomainTest, SweepRecordsHealthTheCalendarChanged) {
+  ASSERT_TRUE(domain_.SubmitReport(Submit("r1")).ok());  // GREEN on 04-03
+  auto health_events = [&] {
+    std::vector<v1::Event> out;
+    for (const auto& e : Events()) {
+      if (e.type() == v1::Event::ITEM_HEALTH_CHANGED) out.push_back(e);
+    }
+    return out;
+  };
+  ASSERT_EQ(health_events().size(), 1u);
+  now_ = At(2020, 7, 20);  // 2020-Q2 missing since 07-05
+  ASSERT_TRUE(domain_.SweepOverdue().ok());
+  auto events = health_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].health(), v1::AMBER);
+  EXPECT_EQ(events[1].previous_health(), v1::GREEN);
+  EXPECT_EQ(events[1].item(), kItem);
+  ASSERT_TRUE(domain_.SweepOverdue().ok());
+  EXPECT_EQ(health_events().size(), 2u);  // unchanged: no event
+  now_ = At(2020, 8, 10);                 // 36 days overdue
+  ASSERT_TRUE(domain_.SweepOverdue().ok());
+  events = health_events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].health(), v1::RED);
+}
+
 }  // namespace
 }  // namespace duban::progress
