@@ -212,31 +212,42 @@ absl::StatusOr<bool> MemoryProgressStore::RecordOnce(absl::string_view plan_id,
   return true;
 }
 
-absl::StatusOr<std::vector<v1::Event>> MemoryProgressStore::ReadEvents(
-    absl::string_view plan_id, absl::string_view cursor, int limit,
-    absl::Duration wait) {
-  uint64_t after = 0;
-  if (!cursor.empty()) {
-    DUBAN_ASSIGN_OR_RETURN(auto parsed, ParseCursor("cursor", cursor));
-    after = parsed.first;
+absl::StatusOr<std::vector<std::vector<v1::Event>>>
+MemoryProgressStore::ReadFeeds(const std::vector<Feed>& feeds, int limit,
+                               absl::Duration wait) {
+  std::vector<uint64_t> after;
+  for (const Feed& feed : feeds) {
+    uint64_t n = 0;
+    if (!feed.cursor.empty()) {
+      DUBAN_ASSIGN_OR_RETURN(auto parsed, ParseCursor("cursor", feed.cursor));
+      n = parsed.first;
+    }
+    after.push_back(n);
   }
   absl::MutexLock lock(&mu_);
   auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto it = plans_.find(plan_id);
-    return it != plans_.end() && it->second.events.size() > after;
+    for (std::size_t f = 0; f < feeds.size(); ++f) {
+      auto it = plans_.find(feeds[f].plan_id);
+      if (it != plans_.end() && it->second.events.size() > after[f]) {
+        return true;
+      }
+    }
+    return false;
   };
   if (wait > absl::ZeroDuration()) {
     mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
   }
-  std::vector<v1::Event> events;
-  auto it = plans_.find(plan_id);
-  if (it == plans_.end()) return events;
-  for (uint64_t i = after;
-       i < it->second.events.size() && static_cast<int>(events.size()) < limit;
-       ++i) {
-    events.push_back(it->second.events[i]);
+  std::vector<std::vector<v1::Event>> out(feeds.size());
+  for (std::size_t f = 0; f < feeds.size(); ++f) {
+    auto it = plans_.find(feeds[f].plan_id);
+    if (it == plans_.end()) continue;
+    const std::vector<v1::Event>& events = it->second.events;
+    for (uint64_t i = after[f];
+         i < events.size() && static_cast<int>(out[f].size()) < limit; ++i) {
+      out[f].push_back(events[i]);
+    }
   }
-  return events;
+  return out;
 }
 
 absl::StatusOr<std::string> MemoryProgressStore::LastCursor(

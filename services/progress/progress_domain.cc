@@ -971,35 +971,153 @@ absl::StatusOr<int> ProgressDomain::SweepOverdue() {
 
 // --- watch ------------------------------------------------------------------
 
-absl::StatusOr<std::pair<std::string, std::string>> ProgressDomain::StartWatch(
+namespace {
+
+// How often an organization's watch looks for newly scheduled plans.
+constexpr absl::Duration kWatchMembersInterval = absl::Seconds(10);
+constexpr absl::string_view kOrgCursorPrefix = "o1:";
+
+std::string EncodeOrgCursor(const std::map<std::string, std::string>& cursors) {
+  std::string out(kOrgCursorPrefix);
+  bool first = true;
+  for (const auto& [plan, cursor] : cursors) {
+    if (cursor.empty()) continue;
+    absl::StrAppend(&out, first ? "" : ",", plan, "@", cursor);
+    first = false;
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> DecodeOrgCursor(
+    absl::string_view cursor) {
+  absl::string_view rest = cursor;
+  if (!absl::ConsumePrefix(&rest, kOrgCursorPrefix)) {
+    return InvalidField("cursor", cursor,
+                        "is not a cursor of an organization's watch (it "
+                        "starts \"o1:\"); a plan's cursor resumes only that "
+                        "plan's watch");
+  }
+  std::map<std::string, std::string> cursors;
+  if (rest.empty()) return cursors;
+  for (absl::string_view part : absl::StrSplit(rest, ',')) {
+    std::vector<absl::string_view> kv = absl::StrSplit(part, '@');
+    if (kv.size() != 2 || !ValidateResourceId("cursor", kv[0]).ok() ||
+        !ParseCursor("cursor", kv[1]).ok() ||
+        !cursors.emplace(kv[0], kv[1]).second) {
+      return InvalidField("cursor", cursor,
+                          "is not a cursor this server gave out");
+    }
+  }
+  return cursors;
+}
+
+// (ms, seq) of a stream cursor known to be well-formed.
+std::pair<uint64_t, uint64_t> CursorOrder(absl::string_view cursor) {
+  auto parsed = ParseCursor("cursor", cursor);
+  return parsed.ok() ? *parsed : std::pair<uint64_t, uint64_t>(0, 0);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ProgressDomain::OrganizationPlans(
+    absl::string_view organization) {
+  DUBAN_ASSIGN_OR_RETURN(std::vector<std::string> scheduled,
+                         store_->ListSchedulePlans());
+  std::vector<std::string> out;
+  for (const std::string& plan_id : scheduled) {
+    auto plan = plans_->GetPlan(absl::StrCat("plans/", plan_id));
+    if (plan.status().code() == absl::StatusCode::kNotFound) continue;
+    if (!plan.ok()) return plan.status();
+    if ((*plan)->plan.issuing_organization() == organization) {
+      out.push_back(plan_id);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<ProgressDomain::WatchPosition> ProgressDomain::StartWatch(
     const v1::WatchEventsRequest& request) {
   if (request.plan().empty() == request.organization().empty()) {
     return InvalidField("plan", request.plan(),
                         "exactly one of plan and organization must be set");
   }
+  WatchPosition position;
+  const std::string& cursor = request.cursor();
   if (!request.organization().empty()) {
     DUBAN_RETURN_IF_ERROR(
         ParseOrganizationName("organization", request.organization()).status());
-    return absl::UnimplementedError(
-        "organization: watching every plan of an organization is not "
-        "implemented yet; watch each plan");
+    position.organization = request.organization();
+    std::map<std::string, std::string> given;
+    if (!cursor.empty() && cursor != "$") {
+      DUBAN_ASSIGN_OR_RETURN(given, DecodeOrgCursor(cursor));
+    }
+    DUBAN_ASSIGN_OR_RETURN(std::vector<std::string> members,
+                           OrganizationPlans(request.organization()));
+    position.members_listed = clock_();
+    for (const std::string& plan_id : members) {
+      std::string& at = position.cursors[plan_id];
+      if (cursor == "$") {
+        DUBAN_ASSIGN_OR_RETURN(at, store_->LastCursor(plan_id));
+      } else if (auto it = given.find(plan_id); it != given.end()) {
+        at = it->second;
+      }
+    }
+    return position;
   }
   DUBAN_ASSIGN_OR_RETURN(std::string plan_id,
                          ParsePlanName("plan", request.plan()));
   DUBAN_RETURN_IF_ERROR(GetPlan("plan", plan_id).status());
-  std::string cursor = request.cursor();
+  std::string& at = position.cursors[plan_id];
   if (cursor == "$") {
-    DUBAN_ASSIGN_OR_RETURN(cursor, store_->LastCursor(plan_id));
+    DUBAN_ASSIGN_OR_RETURN(at, store_->LastCursor(plan_id));
+  } else if (absl::StartsWith(cursor, kOrgCursorPrefix)) {
+    return InvalidField("cursor", cursor,
+                        "is a cursor of an organization's watch; a plan's "
+                        "watch resumes from one of its own events' cursors");
   } else if (!cursor.empty()) {
     DUBAN_RETURN_IF_ERROR(ParseCursor("cursor", cursor).status());
+    at = cursor;
   }
-  return std::make_pair(plan_id, cursor);
+  return position;
 }
 
-absl::StatusOr<std::vector<v1::Event>> ProgressDomain::ReadEvents(
-    absl::string_view plan_id, absl::string_view cursor, int limit,
-    absl::Duration wait) {
-  return store_->ReadEvents(plan_id, cursor, limit, wait);
+absl::StatusOr<std::vector<v1::Event>> ProgressDomain::ReadWatch(
+    WatchPosition* position, int limit, absl::Duration wait) {
+  if (!position->organization.empty() &&
+      clock_() - position->members_listed >= kWatchMembersInterval) {
+    // Plans scheduled since are followed from their first event.
+    DUBAN_ASSIGN_OR_RETURN(std::vector<std::string> members,
+                           OrganizationPlans(position->organization));
+    position->members_listed = clock_();
+    for (const std::string& plan_id : members) position->cursors[plan_id];
+  }
+  std::vector<ProgressStore::Feed> feeds;
+  for (const auto& [plan_id, cursor] : position->cursors) {
+    feeds.push_back({plan_id, cursor});
+  }
+  DUBAN_ASSIGN_OR_RETURN(auto read, store_->ReadFeeds(feeds, limit, wait));
+  // Merge by cursor (the time each was stored); each feed is in order
+  // already. Events beyond `limit` are read again next time.
+  std::vector<std::pair<std::size_t, v1::Event*>> merged;
+  for (std::size_t f = 0; f < read.size(); ++f) {
+    for (v1::Event& e : read[f]) merged.emplace_back(f, &e);
+  }
+  std::stable_sort(merged.begin(), merged.end(),
+                   [](const auto& a, const auto& b) {
+                     return CursorOrder(a.second->cursor()) <
+                            CursorOrder(b.second->cursor());
+                   });
+  if (static_cast<int>(merged.size()) > limit) merged.resize(limit);
+  std::vector<v1::Event> out;
+  out.reserve(merged.size());
+  for (auto& [f, event] : merged) {
+    position->cursors[feeds[f].plan_id] = event->cursor();
+    if (!position->organization.empty()) {
+      event->set_cursor(EncodeOrgCursor(position->cursors));
+    }
+    out.push_back(std::move(*event));
+  }
+  return out;
 }
 
 }  // namespace duban::progress

@@ -8,6 +8,7 @@
 #define DUBAN_SERVICES_PROGRESS_PROGRESS_DOMAIN_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -63,15 +64,23 @@ class ProgressDomain {
   absl::StatusOr<v1::PlanRollup> GetPlanRollup(
       const v1::GetPlanRollupRequest& request);
 
-  // WatchEvents, in two steps: validates the request and answers the plan
-  // id and the cursor to read after ("$" resolved to the newest event);
-  // then ReadEvents is called until the client leaves.
-  absl::StatusOr<std::pair<std::string, std::string>> StartWatch(
+  // WatchEvents, in two steps: StartWatch validates the request and answers
+  // where to read from ("$" resolved to the newest events); ReadWatch is
+  // then called until the client leaves, and advances the position past the
+  // events it answers.
+  struct WatchPosition {
+    // organizations/{org}; empty when one plan is watched.
+    std::string organization;
+    // Plan id → cursor of the last event answered ("" when none yet).
+    std::map<std::string, std::string> cursors;
+    // When the organization's plans were last listed.
+    absl::Time members_listed;
+  };
+  absl::StatusOr<WatchPosition> StartWatch(
       const v1::WatchEventsRequest& request);
-  absl::StatusOr<std::vector<v1::Event>> ReadEvents(absl::string_view plan_id,
-                                                    absl::string_view cursor,
-                                                    int limit,
-                                                    absl::Duration wait);
+  absl::StatusOr<std::vector<v1::Event>> ReadWatch(WatchPosition* position,
+                                                   int limit,
+                                                   absl::Duration wait);
 
   // Appends a REPORT_OVERDUE event for every overdue (unit, item, period)
   // of every plan with a schedule, as of today, once each (per revision for
@@ -104,6 +113,9 @@ class ProgressDomain {
   // as_of when set (validated), else today.
   absl::StatusOr<absl::CivilDay> AsOf(const type::v1::Date& date);
   absl::CivilDay Today() const;
+  // The ids of the scheduled plans issued by `organization`, ascending.
+  absl::StatusOr<std::vector<std::string>> OrganizationPlans(
+      absl::string_view organization);
   // The rollup of `item` from the briefs of its reports, as of `as_of`.
   v1::ItemRollup RollUp(const PlanView& view, const plan::v1::Item& item,
                         const std::vector<v1::Report>& briefs,

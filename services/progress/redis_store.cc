@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -407,13 +408,13 @@ absl::StatusOr<bool> RedisProgressStore::RecordOnce(absl::string_view plan_id,
   return reply.integer == 1;
 }
 
-absl::StatusOr<std::vector<v1::Event>> RedisProgressStore::ReadEvents(
-    absl::string_view plan_id, absl::string_view cursor, int limit,
-    absl::Duration wait) {
-  std::string after = "0-0";
-  if (!cursor.empty()) {
-    DUBAN_RETURN_IF_ERROR(ParseCursor("cursor", cursor).status());
-    after = std::string(cursor);
+absl::StatusOr<std::vector<std::vector<v1::Event>>>
+RedisProgressStore::ReadFeeds(const std::vector<Feed>& feeds, int limit,
+                              absl::Duration wait) {
+  std::vector<std::vector<v1::Event>> out(feeds.size());
+  if (feeds.empty()) {
+    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    return out;
   }
   std::vector<std::string> argv = {"XREAD", "COUNT", absl::StrCat(limit)};
   RedisPool* pool = pool_;
@@ -422,17 +423,37 @@ absl::StatusOr<std::vector<v1::Event>> RedisProgressStore::ReadEvents(
     argv.push_back(absl::StrCat(absl::ToInt64Milliseconds(wait)));
     pool = watch_pool_;
   }
-  argv.insert(argv.end(), {"STREAMS", Key(plan_id, "events"), after});
+  argv.push_back("STREAMS");
+  // One XREAD over every stream (the plans' streams live in different hash
+  // slots, which a single Redis primary serves; see DESIGN.md).
+  absl::flat_hash_map<std::string, std::size_t> index;
+  for (std::size_t f = 0; f < feeds.size(); ++f) {
+    std::string key = Key(feeds[f].plan_id, "events");
+    index[key] = f;
+    argv.push_back(std::move(key));
+  }
+  for (const Feed& feed : feeds) {
+    if (feed.cursor.empty()) {
+      argv.push_back("0-0");
+    } else {
+      DUBAN_RETURN_IF_ERROR(ParseCursor("cursor", feed.cursor).status());
+      argv.push_back(feed.cursor);
+    }
+  }
   DUBAN_ASSIGN_OR_RETURN(RedisReply reply, pool->Command(argv));
-  // nil on timeout; else [[stream, entries]].
-  if (reply.is_nil() || reply.elements.empty()) {
-    return std::vector<v1::Event>();
+  // nil on timeout; else [[stream, entries], …] for streams with entries.
+  if (reply.is_nil()) return out;
+  for (const RedisReply& stream : reply.elements) {
+    if (stream.elements.size() != 2) {
+      return absl::InternalError("unexpected XREAD answer");
+    }
+    auto it = index.find(stream.elements[0].str);
+    if (it == index.end()) {
+      return absl::InternalError("XREAD answered a stream not asked for");
+    }
+    DUBAN_ASSIGN_OR_RETURN(out[it->second], EventsOf(stream.elements[1]));
   }
-  const RedisReply& stream = reply.elements[0];
-  if (stream.elements.size() != 2) {
-    return absl::InternalError("unexpected XREAD answer");
-  }
-  return EventsOf(stream.elements[1]);
+  return out;
 }
 
 absl::StatusOr<std::string> RedisProgressStore::LastCursor(

@@ -80,9 +80,8 @@ class RedisProgressStore : public ProgressStore {
   absl::StatusOr<bool> RecordOnce(absl::string_view plan_id,
                                   absl::string_view key,
                                   const v1::Event& event) override;
-  absl::StatusOr<std::vector<v1::Event>> ReadEvents(
-      absl::string_view plan_id, absl::string_view cursor, int limit,
-      absl::Duration wait) override;
+  absl::StatusOr<std::vector<std::vector<v1::Event>>> ReadFeeds(
+      const std::vector<Feed>& feeds, int limit, absl::Duration wait) override;
   absl::StatusOr<std::string> LastCursor(absl::string_view plan_id) override;
   absl::Status Ping() override;
 

@@ -83,18 +83,15 @@ grpc::Status ProgressServiceImpl::WatchEvents(
     ~Release() { n->fetch_sub(1); }
   } release{&watchers_};
 
-  auto start = domain_->StartWatch(*request);
-  if (!start.ok()) return ToGrpcStatus(start.status());
-  const std::string plan_id = start->first;
-  std::string cursor = start->second;
+  auto position = domain_->StartWatch(*request);
+  if (!position.ok()) return ToGrpcStatus(position.status());
   while (!context->IsCancelled()) {
     auto events =
-        domain_->ReadEvents(plan_id, cursor, watch_.batch, watch_.poll_wait);
+        domain_->ReadWatch(&*position, watch_.batch, watch_.poll_wait);
     // The client resumes from its last cursor on another call.
     if (!events.ok()) return ToGrpcStatus(events.status());
     for (const v1::Event& event : *events) {
       if (!writer->Write(event)) return grpc::Status::OK;  // client gone
-      cursor = event.cursor();
     }
   }
   return grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled");

@@ -75,4 +75,13 @@ absl::string_view ItemIdOf(absl::string_view report_id) {
   return report_id.substr(0, report_id.find('/'));
 }
 
+absl::StatusOr<std::vector<v1::Event>> ProgressStore::ReadEvents(
+    absl::string_view plan_id, absl::string_view cursor, int limit,
+    absl::Duration wait) {
+  DUBAN_ASSIGN_OR_RETURN(
+      auto feeds, ReadFeeds({Feed{std::string(plan_id), std::string(cursor)}},
+                            limit, wait));
+  return std::move(feeds.front());
+}
+
 }  // namespace duban::progress

@@ -155,13 +155,22 @@ class ProgressStore {
                                           absl::string_view key,
                                           const v1::Event& event) = 0;
 
-  // Events of the plan after `cursor` (empty: from the start), at most
-  // `limit`, each with its cursor set, oldest first. When there are none
-  // yet, waits up to `wait` for one (0: answers at once).
+  // Events of each plan in `feeds` after its cursor (empty: from the
+  // start), at most `limit` per plan, each with its cursor set, oldest
+  // first; one list per feed, in the order given. When there are none yet
+  // on any of them, waits up to `wait` for one (0: answers at once).
   // INVALID_ARGUMENT naming "cursor" for a malformed cursor.
-  virtual absl::StatusOr<std::vector<v1::Event>> ReadEvents(
-      absl::string_view plan_id, absl::string_view cursor, int limit,
-      absl::Duration wait) = 0;
+  struct Feed {
+    std::string plan_id;
+    std::string cursor;
+  };
+  virtual absl::StatusOr<std::vector<std::vector<v1::Event>>> ReadFeeds(
+      const std::vector<Feed>& feeds, int limit, absl::Duration wait) = 0;
+  // ReadFeeds of one plan.
+  absl::StatusOr<std::vector<v1::Event>> ReadEvents(absl::string_view plan_id,
+                                                    absl::string_view cursor,
+                                                    int limit,
+                                                    absl::Duration wait);
   // The cursor of the plan's newest event ("0-0" when none).
   virtual absl::StatusOr<std::string> LastCursor(absl::string_view plan_id) = 0;
 

@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -344,6 +345,43 @@ TEST_F(ProgressFlowTest, DemoYearAgreesWithOverdueScorecardAndRollup) {
   }
   EXPECT_EQ(again.reports_size(), reports.reports_size());
   EXPECT_EQ(revisions_again, revisions);
+
+  // The organization's feed, from the start: every report once as
+  // REPORT_SUBMITTED, each event line with a cursor that resumes it.
+  r = Ctl({"watch", "--org", "yiyang-edu", "--json"}, absl::Seconds(8));
+  std::set<std::string> submitted;
+  int submitted_events = 0;
+  std::string last_cursor;
+  // "o1:<plan>@<ms>-<seq>" → (ms, seq).
+  auto position = [](const std::string& cursor) {
+    std::pair<uint64_t, uint64_t> at{0, 0};
+    const std::size_t a = cursor.find('@');
+    const std::size_t d = cursor.find('-', a == std::string::npos ? 0 : a);
+    if (a != std::string::npos && d != std::string::npos) {
+      at.first = std::stoull(cursor.substr(a + 1, d - a - 1));
+      at.second = std::stoull(cursor.substr(d + 1));
+    }
+    return at;
+  };
+  for (absl::string_view line :
+       absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
+    pb::Event event;
+    ASSERT_TRUE(ParseJson(std::string(line), &event)) << line;
+    if (event.type() == pb::Event::REPORT_SUBMITTED) {
+      submitted.insert(event.report());
+      ++submitted_events;
+    }
+    EXPECT_EQ(event.plan(), "plans/yiyang-2020");
+    EXPECT_GT(position(event.cursor()), position(last_cursor))
+        << "out of order: " << event.cursor() << " after " << last_cursor;
+    last_cursor = event.cursor();
+  }
+  EXPECT_EQ(submitted.size(), by_key.size()) << r.err;
+  EXPECT_EQ(submitted_events, static_cast<int>(by_key.size()));
+  EXPECT_EQ(last_cursor.rfind("o1:yiyang-2020@", 0), 0u) << last_cursor;
+  r = Ctl({"watch"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("--plan and --org")) << r;
 
   // Refusals, with the server's codes.
   const auto& [unit, item] = duties.front();

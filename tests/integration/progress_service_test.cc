@@ -419,11 +419,17 @@ TEST_F(ProgressServiceTest, OverdueScorecardAndRollup) {
   EXPECT_GT(rollup.amber() + rollup.red(), 0);
 }
 
-// Reads `n` events (or until the deadline) from a watch.
+// Reads `n` events (or until the deadline) from a watch of the plan, or of
+// `organization` when given.
 std::vector<v1::Event> Watch(v1::ProgressService::Stub* stub,
-                             const std::string& cursor, std::size_t n) {
+                             const std::string& cursor, std::size_t n,
+                             const std::string& organization = "") {
   v1::WatchEventsRequest request;
-  request.set_plan("plans/yy2020");
+  if (organization.empty()) {
+    request.set_plan("plans/yy2020");
+  } else {
+    request.set_organization(organization);
+  }
   request.set_cursor(cursor);
   grpc::ClientContext c;
   c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -477,6 +483,121 @@ TEST_F(ProgressServiceTest, WatchResumesFromItsCursorAcrossReplicas) {
   v1::Event e;
   EXPECT_FALSE(reader->Read(&e));
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ProgressServiceTest, WatchOfAnOrganizationResumesAcrossReplicas) {
+  // The plan was issued by organizations/yy (found by its printed name).
+  std::vector<v1::Event> first;
+  std::thread watcher([&] {
+    first = Watch(stack_->replicas[1]->stub.get(), "", 2, "organizations/yy");
+  });
+  absl::SleepFor(absl::Milliseconds(300));
+  v1::Report report;
+  ASSERT_TRUE(Call(Submit("o1", "2020-Q1"), &report).ok());
+  watcher.join();
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].type(), v1::Event::REPORT_SUBMITTED);
+  EXPECT_EQ(first[0].report(), report.name());
+  EXPECT_EQ(first[1].cursor().rfind("o1:yy2020@", 0), 0u) << first[1].cursor();
+
+  ASSERT_TRUE(Call(Submit("o2", "2020-Q2"), &report).ok());
+  ASSERT_TRUE(
+      Call(Submit("o3", "2020-Q2"), &report, stack_->replicas[1]->stub.get())
+          .ok());
+  const std::vector<v1::Event> all =
+      Watch(stack_->replicas[0]->stub.get(), "", 100);
+  ASSERT_GE(all.size(), 4u);
+  const std::vector<v1::Event> resumed =
+      Watch(stack_->replicas[0]->stub.get(), first.back().cursor(),
+            all.size() - 2, "organizations/yy");
+  ASSERT_EQ(resumed.size(), all.size() - 2);
+  for (std::size_t i = 0; i < resumed.size(); ++i) {
+    EXPECT_EQ(resumed[i].type(), all[i + 2].type());  // no gap, no repeat
+    EXPECT_EQ(resumed[i].report(), all[i + 2].report());
+    EXPECT_EQ(resumed[i].revision(), all[i + 2].revision());
+  }
+  // An organization that issued nothing here has nothing to send.
+  EXPECT_TRUE(Watch(stub_, "", 1, "organizations/elsewhere").empty());
+
+  // Cursors do not cross between the two kinds of watch.
+  for (const auto& [organization, cursor] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"organizations/yy", all[0].cursor()},
+           {"", first.back().cursor()},
+           {"organizations/yy", "o1:yy2020"},
+           {"organizations/Bad Name", ""}}) {
+    v1::WatchEventsRequest bad;
+    if (organization.empty()) {
+      bad.set_plan("plans/yy2020");
+    } else {
+      bad.set_organization(organization);
+    }
+    bad.set_cursor(cursor);
+    grpc::ClientContext c;
+    auto reader = stub_->WatchEvents(&c, bad);
+    v1::Event e;
+    EXPECT_FALSE(reader->Read(&e));
+    grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << organization << " " << cursor;
+    EXPECT_THAT(
+        status.error_message(),
+        HasSubstr(organization == "organizations/Bad Name" ? "organization"
+                                                           : "cursor"));
+  }
+}
+
+TEST_F(ProgressServiceTest, WatchersBeyondTheCapAreRefusedUntilOneLeaves) {
+  v1::Report report;
+  ASSERT_TRUE(Call(Submit("cap", "2020-Q1"), &report).ok());
+  // The replicas serve 4 watchers each. Every watch reads its first event,
+  // so its handler is running when the next one starts.
+  struct Open {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::Event>> reader;
+  };
+  auto open = [&](Open* w) {
+    v1::WatchEventsRequest request;
+    request.set_plan("plans/yy2020");
+    w->context.set_deadline(std::chrono::system_clock::now() +
+                            std::chrono::seconds(20));
+    w->reader = stub_->WatchEvents(&w->context, request);
+    v1::Event e;
+    return w->reader->Read(&e);
+  };
+  std::vector<std::unique_ptr<Open>> watches;
+  for (int i = 0; i < 4; ++i) {
+    watches.push_back(std::make_unique<Open>());
+    ASSERT_TRUE(open(watches.back().get())) << "watch " << i;
+  }
+  Open refused;
+  EXPECT_FALSE(open(&refused));
+  grpc::Status status = refused.reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("4 watchers"));
+  // The other replica still has room.
+  EXPECT_EQ(Watch(stack_->replicas[1]->stub.get(), "", 1).size(), 1u);
+
+  // One leaves; its slot is free again once its handler has ended.
+  watches[0]->context.TryCancel();
+  watches[0]->reader->Finish().IgnoreError();
+  watches.erase(watches.begin());
+  bool reopened = false;
+  for (int attempt = 0; attempt < 50 && !reopened; ++attempt) {
+    auto w = std::make_unique<Open>();
+    reopened = open(w.get());
+    if (reopened) {
+      watches.push_back(std::move(w));
+    } else {
+      w->reader->Finish().IgnoreError();
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  EXPECT_TRUE(reopened);
+  for (auto& w : watches) {
+    w->context.TryCancel();
+    w->reader->Finish().IgnoreError();
+  }
 }
 
 }  // namespace

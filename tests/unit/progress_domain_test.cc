@@ -3,6 +3,7 @@
 // submission, revisions, review, views, events, and the caches.
 #include "services/progress/progress_domain.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,12 +49,22 @@ class FakePlans : public PlanDirectory {
   absl::StatusOr<std::shared_ptr<const PlanSnapshot>> GetPlan(
       absl::string_view name) override {
     ++calls;
-    if (name != snapshot->plan.name()) {
-      return absl::NotFoundError("name: plan not found");
+    if (name == snapshot->plan.name()) {
+      return std::shared_ptr<const PlanSnapshot>(snapshot);
     }
-    return std::shared_ptr<const PlanSnapshot>(snapshot);
+    auto it = others.find(std::string(name));
+    if (it == others.end()) return absl::NotFoundError("name: plan not found");
+    return std::shared_ptr<const PlanSnapshot>(it->second);
+  }
+  // Another issued plan of 2020, `plans/{id}`, issued by `organization`.
+  void AddPlan(const std::string& id, const std::string& organization) {
+    auto s = std::make_shared<PlanSnapshot>(*snapshot);
+    s->plan.set_name("plans/" + id);
+    s->plan.set_issuing_organization(organization);
+    others["plans/" + id] = s;
   }
   std::shared_ptr<PlanSnapshot> snapshot;
+  std::map<std::string, std::shared_ptr<PlanSnapshot>> others;
   int calls = 0;
 };
 
@@ -515,6 +526,94 @@ TEST_F(ProgressDomainTest, SweepRecordsHealthTheCalendarChanged) {
   events = health_events();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[2].health(), v1::RED);
+}
+
+TEST_F(ProgressDomainTest, OrganizationWatchFollowsItsPlansAndNewOnes) {
+  plans_.snapshot->plan.set_issuing_organization("organizations/o");
+  plans_.AddPlan("p2020b", "organizations/o");
+  plans_.AddPlan("x2020", "organizations/x");
+  auto schedule = [&](const std::string& plan) {
+    v1::SetScheduleRequest set;
+    set.mutable_schedule()->set_name("plans/" + plan + "/schedule");
+    set.mutable_schedule()->set_cadence(v1::QUARTERLY);
+    ASSERT_TRUE(domain_.SetSchedule(set).ok());
+  };
+  auto event = [&](const std::string& plan, const std::string& key) {
+    v1::Event e;
+    e.set_type(v1::Event::REPORT_OVERDUE);
+    e.set_plan("plans/" + plan);
+    e.set_period(key);
+    ASSERT_TRUE(*store_.RecordOnce(plan, key, e));
+  };
+  schedule("x2020");
+  event("p2020", "a1");
+  event("x2020", "x1");
+
+  v1::WatchEventsRequest watch;
+  watch.set_organization("organizations/o");
+  auto position = domain_.StartWatch(watch);
+  ASSERT_TRUE(position.ok()) << position.status();
+  auto read = [&](ProgressDomain::WatchPosition* at) {
+    auto events = domain_.ReadWatch(at, 100, absl::ZeroDuration());
+    EXPECT_TRUE(events.ok()) << events.status();
+    std::vector<std::string> got;
+    for (const auto& e : events.value_or(std::vector<v1::Event>())) {
+      got.push_back(e.period());
+    }
+    return got;
+  };
+  EXPECT_THAT(read(&*position), ::testing::ElementsAre("a1"));
+  EXPECT_TRUE(read(&*position).empty());
+
+  // p2020b gets a schedule while the watch runs: it is followed from its
+  // first event once the organization's plans are listed again.
+  schedule("p2020b");
+  event("p2020b", "b1");
+  event("p2020", "a2");
+  EXPECT_THAT(read(&*position), ::testing::ElementsAre("a2"));
+  now_ += absl::Seconds(11);
+  event("p2020b", "b2");
+  auto more = domain_.ReadWatch(&*position, 100, absl::ZeroDuration());
+  ASSERT_TRUE(more.ok()) << more.status();
+  ASSERT_EQ(more->size(), 2u);
+  EXPECT_EQ((*more)[0].period(), "b1");
+  EXPECT_EQ((*more)[1].period(), "b2");
+
+  // Resuming from a cursor answers what came after it, on every plan.
+  watch.set_cursor((*more)[0].cursor());
+  event("p2020", "a3");
+  auto resumed = domain_.StartWatch(watch);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_THAT(read(&*resumed), ::testing::ElementsAre("b2", "a3"));
+
+  // "$": only what comes next.
+  watch.set_cursor("$");
+  auto fresh = domain_.StartWatch(watch);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(read(&*fresh).empty());
+  event("p2020b", "b3");
+  EXPECT_THAT(read(&*fresh), ::testing::ElementsAre("b3"));
+
+  // Limits: at most `limit` per read, the rest on the next one.
+  watch.set_cursor("");
+  auto paged = domain_.StartWatch(watch);
+  ASSERT_TRUE(paged.ok());
+  auto two = domain_.ReadWatch(&*paged, 2, absl::ZeroDuration());
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->size(), 2u);
+  EXPECT_EQ(read(&*paged).size(), 4u);  // a1 a2 a3 b1 b2 b3 in all
+
+  for (const std::string bad : {"o1:p2020", "o1:P@1-0", "1-0", "o1:p2020@x"}) {
+    watch.set_cursor(bad);
+    EXPECT_EQ(domain_.StartWatch(watch).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  v1::WatchEventsRequest plan_watch;
+  plan_watch.set_plan("plans/p2020");
+  plan_watch.set_cursor("o1:");
+  EXPECT_THAT(domain_.StartWatch(plan_watch).status().message(),
+              HasSubstr("organization's watch"));
 }
 
 }  // namespace

@@ -859,6 +859,7 @@ int RunRollup(const GlobalOptions& globals, const ViewOptions& o) {
 
 struct WatchOptions {
   std::string plan;
+  std::string org;
   std::string from;
 };
 
@@ -897,8 +898,18 @@ std::string EventLine(const pb::Event& e, UnitLookup& units) {
 
 int RunWatch(const GlobalOptions& globals, const WatchOptions& o) {
   pb::WatchEventsRequest request;
-  if (int rc = PlanFromArg("--plan", o.plan, request.mutable_plan());
-      rc != kExitOk) {
+  if (o.plan.empty() == o.org.empty()) {
+    return Usage("watch: give exactly one of --plan and --org");
+  }
+  if (!o.org.empty()) {
+    const std::string org(absl::StripPrefix(o.org, "organizations/"));
+    if (org.empty() || absl::StrContains(org, "/")) {
+      return Usage(absl::StrCat(
+          "--org: must be ORG or organizations/ORG (got \"", o.org, "\")"));
+    }
+    request.set_organization(absl::StrCat("organizations/", org));
+  } else if (int rc = PlanFromArg("--plan", o.plan, request.mutable_plan());
+             rc != kExitOk) {
     return rc;
   }
   std::string cursor = o.from;
@@ -1598,8 +1609,13 @@ void AddProgressCommands(CLI::App* app, const GlobalOptions* globals,
   {
     auto o = std::make_shared<WatchOptions>();
     CLI::App* cmd = app->add_subcommand(
-        "watch", "Follow a plan's events until interrupted (Ctrl-C)");
-    cmd->add_option("--plan", o->plan, kPlanHelp)->required();
+        "watch",
+        "Follow the events of a plan, or of every plan an organization "
+        "issued, until interrupted (Ctrl-C)");
+    cmd->add_option("--plan", o->plan, kPlanHelp);
+    cmd->add_option("--org", o->org,
+                    "An organization (ORG or organizations/ORG): follow "
+                    "every plan it issued that has a schedule");
     cmd->add_option("--from", o->from,
                     "Start after this cursor; \"$\" for new events only "
                     "(default: the whole feed)");
