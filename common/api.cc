@@ -170,6 +170,11 @@ void SetTimestamp(absl::Time time, google::protobuf::Timestamp* timestamp) {
   timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
 }
 
+absl::Time TimeOf(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Microseconds(timestamp.nanos() / 1000);
+}
+
 absl::StatusOr<std::string> ParseOrganizationName(absl::string_view field,
                                                   absl::string_view name) {
   absl::string_view id = name;

@@ -117,6 +117,8 @@ absl::StatusOr<std::string> ChooseResourceId(absl::string_view field,
                                              absl::string_view prefix);
 
 void SetTimestamp(absl::Time time, google::protobuf::Timestamp* timestamp);
+// The time a Timestamp holds (whole microseconds, as SetTimestamp keeps).
+absl::Time TimeOf(const google::protobuf::Timestamp& timestamp);
 
 // --- resource names other services refer to --------------------------------
 

@@ -22,6 +22,9 @@ ABSL_FLAG(int, call_timeout_ms, 5000,
           "Deadline of each call to the plan and unit services, 100-60000");
 ABSL_FLAG(int, cache_seconds, 15,
           "How long answers of the plan and unit services are cached, 0-300");
+ABSL_FLAG(bool, allow_backdated_reports, false,
+          "Accept SubmitReportRequest.backdate_to (historical imports and the "
+          "local demo); never on a production server");
 ABSL_FLAG(int, max_watchers, 64, "WatchEvents calls served at once, 1-1000");
 ABSL_FLAG(int, overdue_sweep_seconds, 300,
           "How often REPORT_OVERDUE events are looked for, 10-86400");
@@ -81,6 +84,7 @@ int main(int argc, char** argv) {
   duban::progress::CachedPlanDirectory plans(&plan_service, cache);
   duban::progress::CachedUnitAssignments assignments(&unit_service, cache);
   duban::progress::ProgressDomain domain(&store, &plans, &assignments);
+  domain.set_allow_backdating(absl::GetFlag(FLAGS_allow_backdated_reports));
   duban::progress::ProgressServiceImpl service(&domain, watch);
   config.server.readiness_probe = [&store] { return store.Ping(); };
 

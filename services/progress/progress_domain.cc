@@ -348,9 +348,13 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
   // may since have changed (a later revision, a new period).
   const std::string fingerprint = Fingerprint(request);
   const std::string scoped = absl::StrCat("submit:", request.request_id());
-  DUBAN_ASSIGN_OR_RETURN(auto replay,
-                         store_->FindRequest(plan_id, scoped, fingerprint));
-  if (replay) return WithEtag(*std::move(replay));
+  const std::string report_id =
+      absl::StrCat(item_id, "/", unit_id, "~", request.period());
+  // The request record, the schedule and the report, read at once.
+  DUBAN_ASSIGN_OR_RETURN(
+      ProgressStore::SubmitContext read,
+      store_->ReadForSubmit(plan_id, scoped, fingerprint, report_id));
+  if (read.replay) return WithEtag(*std::move(read.replay));
 
   DUBAN_ASSIGN_OR_RETURN(auto plan, GetPlan("item", plan_id));
   if (plan->plan.state() != pv1::Plan::ISSUED) {
@@ -364,8 +368,11 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
     return absl::NotFoundError(
         absl::StrCat("item: item \"", request.item(), "\" not found"));
   }
-  DUBAN_ASSIGN_OR_RETURN(StoredSchedule schedule,
-                         RequireSchedule("item", plan_id));
+  if (!read.schedule) {
+    // Worded once, in RequireSchedule.
+    return RequireSchedule("item", plan_id).status();
+  }
+  const StoredSchedule& schedule = *read.schedule;
   const v1::Cadence cadence = schedule.schedule.cadence();
   DUBAN_ASSIGN_OR_RETURN(Period period,
                          ParsePeriod("period", request.period(), cadence));
@@ -385,6 +392,31 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
         "period: \"", request.period(), "\" has not begun (it starts on ",
         absl::FormatCivilTime(PeriodStart(period)), "; today is ",
         absl::FormatCivilTime(today), ")"));
+  }
+  std::optional<absl::Time> backdate;
+  if (request.has_backdate_to()) {
+    if (!allow_backdating_) {
+      return absl::FailedPreconditionError(
+          "backdate_to: this server does not accept backdated reports (it "
+          "was started without --allow_backdated_reports)");
+    }
+    const auto& ts = request.backdate_to();
+    if (ts.nanos() < 0 || ts.nanos() > 999999999) {
+      return InvalidField("backdate_to", absl::StrCat(ts.seconds(), "s"),
+                          "not a valid timestamp");
+    }
+    backdate = TimeOf(ts);
+    const std::string shown = absl::FormatTime("%Y-%m-%d %H:%M:%S", *backdate,
+                                               absl::FixedTimeZone(8 * 3600));
+    if (*backdate > clock_()) {
+      return InvalidField("backdate_to", shown, "is in the future");
+    }
+    if (ChinaDay(*backdate) < PeriodStart(period)) {
+      return InvalidField(
+          "backdate_to", shown,
+          absl::StrCat("is before period ", request.period(), " begins (",
+                       absl::FormatCivilTime(PeriodStart(period)), ")"));
+    }
   }
   for (int i = 0; i < request.indicator_values_size(); ++i) {
     const std::string& id = request.indicator_values(i).indicator_id();
@@ -420,22 +452,41 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
     }
   }
 
-  const std::string report_id =
-      absl::StrCat(item_id, "/", unit_id, "~", request.period());
   const absl::CivilDay due =
       DueDate(period, schedule.schedule.due_days_after_period_end());
+  bool prefetched = true;
   auto attempt = [&]() -> absl::StatusOr<WriteResult> {
     int64_t version = 0;
     v1::Report report;
-    auto existing = store_->GetReport(plan_id, report_id);
-    if (existing.ok()) {
+    // The report read with the schedule on the first attempt; after a
+    // conflict, read again.
+    std::optional<StoredReport> existing = std::move(read.report);
+    read.report.reset();
+    if (!prefetched) {
+      auto again = store_->GetReport(plan_id, report_id);
+      if (again.ok()) {
+        existing = *std::move(again);
+      } else if (again.status().code() != absl::StatusCode::kNotFound) {
+        return again.status();
+      }
+    }
+    prefetched = false;
+    if (existing) {
       version = existing->version;
       report = std::move(existing->report);
-    } else if (existing.status().code() != absl::StatusCode::kNotFound) {
-      return existing.status();
     }
     const bool first = version == 0;
     const absl::Time now = clock_();
+    const absl::Time submitted = backdate.value_or(now);
+    if (backdate && !first &&
+        *backdate < TimeOf(report.latest().submitted().time())) {
+      return InvalidField(
+          "backdate_to",
+          absl::FormatTime("%Y-%m-%d %H:%M:%S", *backdate,
+                           absl::FixedTimeZone(8 * 3600)),
+          absl::StrCat("is before revision ", report.latest().number(),
+                       " was submitted"));
+    }
     v1::Revision rev;
     rev.set_number(report.revision_count() + 1);
     rev.set_name(absl::StrCat(ReportName(plan_id, report_id), "/revisions/",
@@ -449,9 +500,10 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
     *rev.mutable_evidence() = request.evidence();
     rev.mutable_submitted()->set_principal(request.principal());
     rev.mutable_submitted()->set_request_id(request.request_id());
-    SetTimestamp(now, rev.mutable_submitted()->mutable_time());
+    SetTimestamp(submitted, rev.mutable_submitted()->mutable_time());
+    rev.set_backdated(backdate.has_value());
     rev.set_review_state(v1::PENDING_REVIEW);
-    rev.set_late(due < ChinaDay(now));
+    rev.set_late(due < ChinaDay(submitted));
     if (first) {
       report.set_name(ReportName(plan_id, report_id));
       report.set_plan(absl::StrCat("plans/", plan_id));
@@ -664,7 +716,7 @@ absl::StatusOr<v1::ListRevisionsResponse> ProgressDomain::ListRevisions(
 
 absl::StatusOr<ProgressDomain::PlanView> ProgressDomain::LoadPlanView(
     absl::string_view field, absl::string_view plan_id, bool with_reports,
-    const StoredSchedule* schedule) {
+    const StoredSchedule* schedule, absl::string_view only_item) {
   PlanView view;
   DUBAN_ASSIGN_OR_RETURN(view.snapshot, GetPlan(field, plan_id));
   StoredSchedule read;
@@ -677,7 +729,9 @@ absl::StatusOr<ProgressDomain::PlanView> ProgressDomain::LoadPlanView(
   DUBAN_ASSIGN_OR_RETURN(view.periods, PeriodsOf(view.schedule));
   DUBAN_ASSIGN_OR_RETURN(
       auto assignments,
-      assignments_->PlanAssignments(absl::StrCat("plans/", plan_id)));
+      only_item.empty()
+          ? assignments_->PlanAssignments(absl::StrCat("plans/", plan_id))
+          : assignments_->ItemAssignments(only_item));
   for (const uv1::Assignment& a : assignments) {
     view.duties.push_back(
         Duty{a.unit(), a.item(), a.role() == uv1::LEAD ? "LEAD" : "CO"});
@@ -905,8 +959,8 @@ void ProgressDomain::UpdateItemHealth(absl::string_view plan_id,
                                       absl::string_view item_name,
                                       const StoredSchedule* schedule) {
   auto status = [&]() -> absl::Status {
-    DUBAN_ASSIGN_OR_RETURN(PlanView view,
-                           LoadPlanView("item", plan_id, false, schedule));
+    DUBAN_ASSIGN_OR_RETURN(PlanView view, LoadPlanView("item", plan_id, false,
+                                                       schedule, item_name));
     const pv1::Item* item = view.snapshot->FindItem(item_name);
     if (item == nullptr) return absl::OkStatus();
     DUBAN_ASSIGN_OR_RETURN(

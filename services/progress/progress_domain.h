@@ -42,6 +42,11 @@ class ProgressDomain {
   ProgressDomain(ProgressStore* store, PlanDirectory* plans,
                  UnitAssignments* assignments, Clock clock = absl::Now);
 
+  // Whether SubmitReport accepts backdate_to (historical imports and the
+  // demo); off unless the server is started with
+  // --allow_backdated_reports.
+  void set_allow_backdating(bool allow) { allow_backdating_ = allow; }
+
   absl::StatusOr<v1::Schedule> SetSchedule(
       const v1::SetScheduleRequest& request);
   absl::StatusOr<v1::Schedule> GetSchedule(
@@ -101,10 +106,12 @@ class ProgressDomain {
     std::vector<ItemBriefs> items;
     std::vector<v1::Report> reports;
   };
-  // `schedule`, when given, is used instead of reading it again.
+  // `schedule`, when given, is used instead of reading it again; with
+  // `only_item` (an item name) the duties are that item's alone.
   absl::StatusOr<PlanView> LoadPlanView(
       absl::string_view field, absl::string_view plan_id, bool with_reports,
-      const StoredSchedule* schedule = nullptr);
+      const StoredSchedule* schedule = nullptr,
+      absl::string_view only_item = "");
   // The plan snapshot; NOT_FOUND worded for `field`.
   absl::StatusOr<std::shared_ptr<const PlanSnapshot>> GetPlan(
       absl::string_view field, absl::string_view plan_id);
@@ -139,6 +146,7 @@ class ProgressDomain {
   PlanDirectory* const plans_;
   UnitAssignments* const assignments_;
   const Clock clock_;
+  bool allow_backdating_ = false;
 };
 
 // "plans/{plan}/items/{item}/reports/{unit}~{period}" → (plan id, report

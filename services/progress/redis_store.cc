@@ -166,12 +166,13 @@ RedisProgressStore::ListSchedulePlans() {
   return ids;
 }
 
-absl::StatusOr<std::optional<StoredReport>> RedisProgressStore::FindRequest(
-    absl::string_view plan_id, absl::string_view request_id,
+namespace {
+
+// The answer recorded under a request id ("fingerprint \x1f version \x1f
+// report"), or nullopt for a nil reply.
+absl::StatusOr<std::optional<StoredReport>> RequestRecord(
+    const RedisReply& reply, absl::string_view request_id,
     absl::string_view fingerprint) {
-  DUBAN_ASSIGN_OR_RETURN(
-      RedisReply reply,
-      pool_->Command({"HGET", Key(plan_id, "req"), std::string(request_id)}));
   if (reply.is_nil()) return std::nullopt;
   const std::size_t a = reply.str.find('\x1f');
   const std::size_t b =
@@ -187,6 +188,48 @@ absl::StatusOr<std::optional<StoredReport>> RedisProgressStore::FindRequest(
   DUBAN_ASSIGN_OR_RETURN(stored.report,
                          Decode<v1::Report>("report", reply.str.substr(b + 1)));
   return stored;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<StoredReport>> RedisProgressStore::FindRequest(
+    absl::string_view plan_id, absl::string_view request_id,
+    absl::string_view fingerprint) {
+  DUBAN_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Command({"HGET", Key(plan_id, "req"), std::string(request_id)}));
+  return RequestRecord(reply, request_id, fingerprint);
+}
+
+absl::StatusOr<ProgressStore::SubmitContext> RedisProgressStore::ReadForSubmit(
+    absl::string_view plan_id, absl::string_view request_id,
+    absl::string_view fingerprint, absl::string_view report_id) {
+  DUBAN_ASSIGN_OR_RETURN(
+      std::vector<RedisReply> replies,
+      pool_->Pipeline(
+          {{"HGET", Key(plan_id, "req"), std::string(request_id)},
+           {"HMGET", Key(plan_id, "schedule"), "pb", "v"},
+           {"HGET", Key(plan_id, "reports"), std::string(report_id)},
+           {"HGET", Key(plan_id, "reportv"), std::string(report_id)}}));
+  SubmitContext context;
+  DUBAN_ASSIGN_OR_RETURN(context.replay,
+                         RequestRecord(replies[0], request_id, fingerprint));
+  if (context.replay) return context;
+  const RedisReply& schedule = replies[1];
+  if (schedule.elements.size() == 2 && !schedule.elements[0].is_nil()) {
+    StoredSchedule& stored = context.schedule.emplace();
+    DUBAN_ASSIGN_OR_RETURN(
+        stored.schedule,
+        Decode<v1::Schedule>("schedule", schedule.elements[0].str));
+    absl::SimpleAtoi(schedule.elements[1].str, &stored.version);
+  }
+  if (!replies[2].is_nil()) {
+    StoredReport& stored = context.report.emplace();
+    DUBAN_ASSIGN_OR_RETURN(stored.report,
+                           Decode<v1::Report>("report", replies[2].str));
+    absl::SimpleAtoi(replies[3].str, &stored.version);
+  }
+  return context;
 }
 
 absl::StatusOr<WriteResult> RedisProgressStore::WriteReport(

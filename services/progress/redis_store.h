@@ -59,6 +59,9 @@ class RedisProgressStore : public ProgressStore {
   absl::StatusOr<std::optional<StoredReport>> FindRequest(
       absl::string_view plan_id, absl::string_view request_id,
       absl::string_view fingerprint) override;
+  absl::StatusOr<SubmitContext> ReadForSubmit(
+      absl::string_view plan_id, absl::string_view request_id,
+      absl::string_view fingerprint, absl::string_view report_id) override;
   absl::StatusOr<WriteResult> WriteReport(const ReportWrite& write) override;
   absl::StatusOr<StoredReport> GetReport(absl::string_view plan_id,
                                          absl::string_view report_id) override;

@@ -84,4 +84,26 @@ absl::StatusOr<std::vector<v1::Event>> ProgressStore::ReadEvents(
   return std::move(feeds.front());
 }
 
+absl::StatusOr<ProgressStore::SubmitContext> ProgressStore::ReadForSubmit(
+    absl::string_view plan_id, absl::string_view request_id,
+    absl::string_view fingerprint, absl::string_view report_id) {
+  SubmitContext context;
+  DUBAN_ASSIGN_OR_RETURN(context.replay,
+                         FindRequest(plan_id, request_id, fingerprint));
+  if (context.replay) return context;
+  auto schedule = GetSchedule(plan_id);
+  if (schedule.ok()) {
+    context.schedule = *std::move(schedule);
+  } else if (schedule.status().code() != absl::StatusCode::kNotFound) {
+    return schedule.status();
+  }
+  auto report = GetReport(plan_id, report_id);
+  if (report.ok()) {
+    context.report = *std::move(report);
+  } else if (report.status().code() != absl::StatusCode::kNotFound) {
+    return report.status();
+  }
+  return context;
+}
+
 }  // namespace duban::progress

@@ -114,6 +114,19 @@ class ProgressStore {
       absl::string_view plan_id, absl::string_view request_id,
       absl::string_view fingerprint) = 0;
 
+  // What a submission reads before it writes, in one step: the answer to
+  // a request id seen before (FindRequest), the plan's schedule (nullopt
+  // when none) and the report as stored (nullopt when none). The default
+  // reads them one by one.
+  struct SubmitContext {
+    std::optional<StoredReport> replay;
+    std::optional<StoredSchedule> schedule;
+    std::optional<StoredReport> report;
+  };
+  virtual absl::StatusOr<SubmitContext> ReadForSubmit(
+      absl::string_view plan_id, absl::string_view request_id,
+      absl::string_view fingerprint, absl::string_view report_id);
+
   // Applies `write` atomically (see ReportWrite). ABORTED when the version
   // does not match.
   virtual absl::StatusOr<WriteResult> WriteReport(const ReportWrite& write) = 0;

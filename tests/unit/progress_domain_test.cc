@@ -616,5 +616,55 @@ TEST_F(ProgressDomainTest, OrganizationWatchFollowsItsPlansAndNewOnes) {
               HasSubstr("organization's watch"));
 }
 
+TEST_F(ProgressDomainTest, BackdatedReportsOnlyWhereAllowedAndBelievable) {
+  now_ = At(2020, 7, 20);  // Q1 was due on 04-05
+  auto backdated = [&](const std::string& rid, absl::Time when,
+                       const std::string& period = "2020-Q1") {
+    v1::SubmitReportRequest r = Submit(rid, period);
+    const int64_t micros = absl::ToUnixMicros(when);
+    r.mutable_backdate_to()->set_seconds(micros / 1000000);
+    r.mutable_backdate_to()->set_nanos(static_cast<int32_t>(micros % 1000000) *
+                                       1000);
+    return r;
+  };
+  auto refused = domain_.SubmitReport(backdated("b0", At(2020, 4, 2)));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("backdate_to"));
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("--allow_backdated_reports"));
+
+  domain_.set_allow_backdating(true);
+  for (const auto& [when, words] :
+       std::vector<std::pair<absl::Time, std::string>>{
+           {At(2020, 7, 21), "in the future"},
+           {At(2019, 12, 31), "before period 2020-Q1 begins"}}) {
+    auto bad = domain_.SubmitReport(backdated("b1", when));
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(bad.status().message(), HasSubstr("backdate_to"));
+    EXPECT_THAT(bad.status().message(), HasSubstr(words));
+  }
+
+  // Filed on 04-02, before the due date: on time, though stored in July.
+  auto on_time = domain_.SubmitReport(backdated("b2", At(2020, 4, 2)));
+  ASSERT_TRUE(on_time.ok()) << on_time.status();
+  EXPECT_FALSE(on_time->submitted_late());
+  EXPECT_TRUE(on_time->latest().backdated());
+  EXPECT_EQ(on_time->latest().submitted().time().seconds(),
+            absl::ToUnixSeconds(At(2020, 4, 2)));
+  // A revision may not go back before the one it follows.
+  auto earlier = domain_.SubmitReport(backdated("b3", At(2020, 4, 1)));
+  EXPECT_EQ(earlier.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(earlier.status().message(), HasSubstr("before revision 1"));
+  // Filed on 07-10 for Q2 (due 07-05): late. Without backdate_to: now.
+  auto late = domain_.SubmitReport(backdated("b4", At(2020, 7, 10), "2020-Q2"));
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_TRUE(late->submitted_late());
+  auto plain = domain_.SubmitReport(Submit("b5", "2020-Q3"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->latest().backdated());
+  EXPECT_EQ(plain->latest().submitted().time().seconds(),
+            absl::ToUnixSeconds(now_));
+}
+
 }  // namespace
 }  // namespace duban::progress

@@ -32,6 +32,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/api.h"
 #include "common/ids.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
 #include "duban/progress/v1/progress_service.grpc.pb.h"
@@ -967,6 +968,7 @@ struct DemoOptions {
   std::string as_of;
   int seed = 1;
   int threads = 4;
+  bool backdate = true;
 };
 
 // A uniform number in [0, 1) from the hash of `parts`: every choice of the
@@ -1036,6 +1038,8 @@ struct Step {
   int revision = 1;
   pb::ReportStatus status = pb::ON_TRACK;
   int percent = 0;
+  // A submission's believable filing day (see DemoFiller::FiledOn).
+  absl::CivilDay filed;
 };
 
 struct Duty {
@@ -1246,6 +1250,23 @@ class DemoFiller {
     return found;
   }
 
+  // When a report would have been filed: between the period's end and its
+  // due date, or (for a lagging unit, now and then) a few days after it.
+  absl::CivilDay FiledOn(const Duty& duty, const std::string& period,
+                         bool laggard) const {
+    auto p = ParsePeriodText(schedule_.cadence(), period);
+    if (!p) return absl::CivilDay();
+    const absl::CivilDay end =
+        PeriodStart(schedule_.cadence(), NextPeriod(schedule_.cadence(), *p)) -
+        1;
+    const int due_days = schedule_.due_days_after_period_end();
+    const double roll = Roll({"filed", duty.unit, duty.item, period});
+    if (laggard && Roll({"late", duty.unit, duty.item, period}) < 0.4) {
+      return end + due_days + 1 + static_cast<int>(roll * 10);
+    }
+    return end + 1 + static_cast<int>(roll * std::max(1, due_days));
+  }
+
   // The steps the demo takes on every period of one duty: a unit that
   // reports on time and rising, or one that lags and misses months; an item
   // that goes well, slips (AT_RISK) or stalls (DELAYED).
@@ -1289,6 +1310,7 @@ class DemoFiller {
       }
       Step submit;
       submit.percent = percent;
+      submit.filed = FiledOn(duty, period, laggard);
       if (k >= finish) {
         submit.status = pb::COMPLETED;
         submit.percent = 100;
@@ -1305,17 +1327,22 @@ class DemoFiller {
       const double review = Roll({"review", duty.unit, duty.item, period});
       if (k == n && review < 0.6) continue;  // the newest waits for review
       if (k >= n - 2 && review > 0.97) {
-        steps.push_back({Step::kReturn, 1, submit.status, submit.percent});
+        steps.push_back({Step::kReturn, 1, submit.status, submit.percent,
+                         absl::CivilDay()});
         continue;  // returned, not yet resubmitted
       }
       if (review > 0.9) {
-        steps.push_back({Step::kReturn, 1, submit.status, submit.percent});
+        steps.push_back({Step::kReturn, 1, submit.status, submit.percent,
+                         absl::CivilDay()});
         Step again = submit;
         again.revision = 2;
+        again.filed = submit.filed + 4;
         steps.push_back(again);
-        steps.push_back({Step::kAccept, 2, submit.status, submit.percent});
+        steps.push_back({Step::kAccept, 2, submit.status, submit.percent,
+                         absl::CivilDay()});
       } else {
-        steps.push_back({Step::kAccept, 1, submit.status, submit.percent});
+        steps.push_back({Step::kAccept, 1, submit.status, submit.percent,
+                         absl::CivilDay()});
       }
     }
     return out;
@@ -1413,6 +1440,15 @@ class DemoFiller {
           pb::SubmitReportRequest request;
           request.set_request_id(RequestId(duty, period, step));
           FillSubmit(duty, period, step, &request);
+          if (options_.backdate && step.filed != absl::CivilDay()) {
+            // 10:00 China Standard Time on the day, but never after the
+            // as-of date or a minute ago.
+            absl::Time when = absl::FromCivil(
+                absl::CivilSecond(std::min(step.filed, as_of_)) + 10 * 3600,
+                absl::FixedTimeZone(8 * 3600));
+            when = std::min(when, absl::Now() - absl::Minutes(1));
+            SetTimestamp(when, request.mutable_backdate_to());
+          }
           status = client.Call([&](grpc::ClientContext* c) {
             return client.stub()->SubmitReport(c, request, &out);
           });
@@ -1639,6 +1675,11 @@ void AddProgressCommands(CLI::App* app, const GlobalOptions* globals,
     cmd->add_option("--seed", o->seed, "Seed of the demo's choices")
         ->capture_default_str();
     cmd->add_option("--threads", o->threads, "Calls in flight, 1-16")
+        ->capture_default_str();
+    cmd->add_option("--backdate", o->backdate,
+                    "File each report on a believable day of its period "
+                    "(the progress server must run with "
+                    "--allow_backdated_reports); false: file it now")
         ->capture_default_str();
     cmd->callback(
         [=] { *action = [=] { return DemoFiller(*globals, *o).Run(); }; });
