@@ -6,8 +6,8 @@
 #      exists in the build tree;
 #   2. none of their shared libraries is "not found";
 #   3. every library of their ldd closure belongs (dpkg -S) to a package in
-#      the Dockerfile's runtime package list, and that list names no -dev
-#      package;
+#      the Dockerfile's runtime package list, and that list names only
+#      Debian packages (installed here), none of them -dev;
 #   4. the binaries are relocatable: no RPATH/RUNPATH at all (they link
 #      only system libraries, so none is needed), in particular none into
 #      the build tree.
@@ -161,6 +161,15 @@ check() {
       problems=$((problems + 1))
     fi
   done
+  # Every listed package must exist: this machine runs Debian 12 as the
+  # image does, and has them all installed (the binaries run here).
+  for package in "${!wanted[@]}"; do
+    if [[ "$(dpkg-query -W -f='${Status}' "${package}" 2>/dev/null)" != \
+      "install ok installed" ]]; then
+      echo "FAIL: runtime package ${package} is not a Debian package installed here"
+      problems=$((problems + 1))
+    fi
+  done
   # Packages listed but owning none of the libraries are only reported:
   # ca-certificates is data, not a library.
   local used=" ${owners[*]} "
@@ -198,6 +207,11 @@ self_test() {
   # A library package left out of the runtime list.
   sed '/^      libhiredis0.14 \\$/d' "${HERE}/Dockerfile" >"${tmp}/no-hiredis"
   expect_failure "missing runtime package" "${build}" "${tmp}/no-hiredis"
+
+  # A misspelt package name in the runtime list.
+  sed 's/^      libre2-9 \\$/      libre2-9 \\\n      libgrpc++1.15 \\/' \
+    "${HERE}/Dockerfile" >"${tmp}/misspelt"
+  expect_failure "package that does not exist" "${build}" "${tmp}/misspelt"
 
   # A -dev package in the runtime list.
   sed 's/^      libssl3 \\$/      libssl-dev \\/' "${HERE}/Dockerfile" \

@@ -13,11 +13,15 @@
 #      (the liveness probe cut out of base/plan.yaml) must fail;
 #   4. k8s/secrets.sh makes valid Secrets and an ACL file that a real
 #      redis-server loads and enforces (secrets-test.sh);
-#   5. monitoring/alerts.yaml is complete and names only real metrics and
+#   5. prod's Redis topology bootstraps and fails over with the pods' own
+#      start scripts, on loopback (sentinel-test.sh);
+#   6. monitoring/alerts.yaml is complete and names only real metrics and
 #      README anchors.
 #
 # Needs kubectl (kustomize is built in), node and npm, redis-server,
-# redis-cli and openssl. Exit status non-zero when any step fails.
+# redis-cli, openssl, and root for unshare (sentinel-test.sh gives its
+# processes their own /etc/hosts). Exit status non-zero when any step
+# fails.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,7 +32,7 @@ die() {
   echo "k8s-check: error: $*" >&2
   exit 2
 }
-for tool in kubectl node npm redis-server redis-cli openssl; do
+for tool in kubectl node npm redis-server redis-cli openssl unshare; do
   command -v "${tool}" >/dev/null || die "${tool} not found"
 done
 
@@ -103,6 +107,14 @@ if "${HERE}/secrets-test.sh" "${tmp}/secrets.yaml" >"${tmp}/secrets.out" 2>&1; t
 else
   grep -v '^ok:' "${tmp}/secrets.out"
   failed+=(secrets)
+fi
+
+step "Redis Sentinel: bootstrap and failover with the pods' start scripts"
+if "${HERE}/sentinel-test.sh" >"${tmp}/sentinel.out" 2>&1; then
+  tail -n 1 "${tmp}/sentinel.out"
+else
+  grep -v '^ok:' "${tmp}/sentinel.out"
+  failed+=(sentinel)
 fi
 
 step "monitoring/alerts.yaml"

@@ -176,11 +176,16 @@ check_certs() {
 }
 check_certs "first issue"
 text=$(openssl x509 -in "${tls}/unit.crt" -noout -text)
-[[ "${text}" == *"DNS:unit.duban.svc"* ]] && ok "unit certificate names unit.duban.svc" ||
+if [[ "${text}" == *"DNS:unit.duban.svc"* ]]; then
+  ok "unit certificate names unit.duban.svc"
+else
   fail "unit certificate lacks DNS:unit.duban.svc"
-[[ "${text}" == *"TLS Web Server Authentication, TLS Web Client Authentication"* ]] &&
-  ok "certificates are for server and client auth" ||
+fi
+if [[ "${text}" == *"TLS Web Server Authentication, TLS Web Client Authentication"* ]]; then
+  ok "certificates are for server and client auth"
+else
   fail "certificates lack serverAuth/clientAuth"
+fi
 cp "${tls}/plan.crt" "${tmp}/plan-old-ca.crt"
 "${SECRETS}" --new-ca duban "${state}" >/dev/null
 "${SECRETS}" --promote-ca duban "${state}" >/dev/null

@@ -4,22 +4,25 @@
 # which pod is the primary now and starts as its replica; when no sentinel
 # answers (the first start of the whole set), redis-0 is the primary and the
 # others its replicas. Sentinel then owns the roles (failover).
+# RUN_DIR, CONF_DIR and PASSWORDS_DIR default to the pod's mount points;
+# k8s/check/sentinel-test.sh points them elsewhere to run this script on
+# loopback.
 set -eu
 
-conf=/run/redis/redis.conf
+conf="${RUN_DIR:-/run/redis}/redis.conf"
 self="${POD_NAME}.${HEADLESS_SERVICE}"
 
 # The pod's own config, in memory (the root filesystem is read-only): the
 # shared one, then the replication settings with the password read from the
 # mounted Secret.
 {
-  echo "include /etc/redis/conf/redis.conf"
+  echo "include ${CONF_DIR:-/etc/redis/conf}/redis.conf"
   if [ -n "${SENTINELS:-}" ]; then
     # Sentinel and the servers reach pods by their stable DNS names, not by
     # pod IPs, which change when a pod is rescheduled.
     echo "replica-announce-ip ${self}"
     echo "masteruser replication"
-    echo "masterauth $(cat /etc/redis/passwords/replication)"
+    echo "masterauth $(cat "${PASSWORDS_DIR:-/etc/redis/passwords}/replication")"
   fi
 } >"${conf}"
 

@@ -3,9 +3,12 @@
 # rewrites its config as it learns, so the config lives in memory and is
 # made anew at each start: the primary is the one the other sentinels know,
 # or redis-0 when none answers (the first start of the whole set).
+# RUN_DIR and PASSWORDS_DIR default to the pod's mount points;
+# k8s/check/sentinel-test.sh points them elsewhere to run this script on
+# loopback.
 set -eu
 
-conf=/run/sentinel/sentinel.conf
+conf="${RUN_DIR:-/run/sentinel}/sentinel.conf"
 self="${POD_NAME}.${HEADLESS_SERVICE}"
 
 primary=""
@@ -46,7 +49,7 @@ sentinel announce-ip ${self}
 # Quorum 2 of 3: a failover needs two sentinels to agree the primary is down.
 sentinel monitor ${MASTER_NAME} ${primary} 6379 2
 sentinel auth-user ${MASTER_NAME} sentinel
-sentinel auth-pass ${MASTER_NAME} $(cat /etc/redis/passwords/sentinel)
+sentinel auth-pass ${MASTER_NAME} $(cat "${PASSWORDS_DIR:-/etc/redis/passwords}/sentinel")
 sentinel down-after-milliseconds ${MASTER_NAME} 5000
 sentinel failover-timeout ${MASTER_NAME} 60000
 sentinel parallel-syncs ${MASTER_NAME} 1
