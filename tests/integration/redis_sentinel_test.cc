@@ -329,6 +329,58 @@ TEST(SentinelDiscoveryTest, IdleConnectionsFollowANewAnswerAfterTheRefresh) {
   EXPECT_EQ(Get(first, "where"), last_on_first);
 }
 
+TEST(SentinelDiscoveryTest, APrimaryDemotedUnderOpenConnectionsIsLeft) {
+  // The primary becomes a (writable) replica while the pool holds a
+  // connection to it, and the sentinel keeps naming it: the pool must
+  // notice READONLY-like refusals by ROLE, not keep writing there.
+  RedisServerProcess first({"--replica-read-only", "no"});
+  ASSERT_TRUE(first.Start().ok());
+  RedisServerProcess second;
+  ASSERT_TRUE(second.Start().ok());
+  auto sentinel =
+      RedisServerProcess::Sentinel(SentinelConfig("duban", first.port(), 1));
+  ASSERT_TRUE(sentinel->Start().ok());
+  RedisOptions o = ViaSentinels({sentinel->port()});
+  o.pool_size = 1;
+  RedisPool pool(o);
+  ASSERT_TRUE(pool.Command({"SET", "k", "on-first"}).ok());
+
+  // Demoted behind the sentinel's back, with a read-only replica's answer.
+  ASSERT_TRUE(Direct(first)
+                  ->Command({"CONFIG", "SET", "replica-read-only", "yes"})
+                  .ok());
+  ASSERT_TRUE(Direct(first)
+                  ->Command({"REPLICAOF", "127.0.0.1",
+                             std::to_string(FreeLoopbackPort())})
+                  .ok());
+  absl::StatusOr<RedisReply> readonly = pool.Command({"SET", "k", "lost"});
+  ASSERT_FALSE(readonly.ok());
+  EXPECT_EQ(readonly.status().code(), absl::StatusCode::kUnavailable);
+  // Writable again, but still a replica: the pool does not go back to it.
+  ASSERT_TRUE(Direct(first)
+                  ->Command({"CONFIG", "SET", "replica-read-only", "no"})
+                  .ok());
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<RedisReply> set = pool.Command({"SET", "k", "lost"});
+    ASSERT_FALSE(set.ok());
+    EXPECT_THAT(std::string(set.status().message()),
+                HasSubstr("not the primary"));
+  }
+  EXPECT_EQ(Get(first, "k"), "on-first");
+
+  // Once the sentinel names the real primary, writes go there.
+  auto admin = Direct(*sentinel);
+  ASSERT_TRUE(admin->Command({"SENTINEL", "REMOVE", "duban"}).ok());
+  ASSERT_TRUE(admin
+                  ->Command({"SENTINEL", "MONITOR", "duban", "127.0.0.1",
+                             std::to_string(second.port()), "1"})
+                  .ok());
+  absl::StatusOr<RedisReply> set = pool.Command({"SET", "k", "on-second"});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(Get(second, "k"), "on-second");
+  EXPECT_EQ(Get(first, "k"), "on-first");
+}
+
 TEST(SentinelDiscoveryTest, SentinelPasswordIsSent) {
   RedisServerProcess primary;
   ASSERT_TRUE(primary.Start().ok());
