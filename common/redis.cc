@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/config.h"
+#include "common/redis_sentinel.h"
 
 namespace duban {
 namespace {
@@ -150,7 +151,10 @@ bool IsNoScript(const redisReply& r) {
          absl::StartsWith(absl::string_view(r.str, r.len), "NOSCRIPT");
 }
 
+// What messages call the server: its address, or "primary" when sentinels
+// name it (addresses must not reach callers; the sentinel code logs them).
 std::string ServerAddress(const RedisOptions& o) {
+  if (!o.sentinels.empty()) return "primary";
   if (absl::StrContains(o.host, ':'))
     return absl::StrCat("[", o.host, "]:", o.port);
   return absl::StrCat(o.host, ":", o.port);
@@ -219,6 +223,8 @@ struct RedisPool::Connection {
   Connection& operator=(const Connection&) = delete;
 
   redisContext* ctx;
+  // Sentinel mode: the RedisSentinel generation this connection was made in.
+  uint64_t generation = 0;
   // Set after an I/O failure: replies on this connection can no longer be
   // matched to commands, so it must not be reused.
   bool broken = false;
@@ -253,7 +259,10 @@ RedisPool::RedisPool(RedisOptions options)
     : options_([&] {
         options.pool_size = std::max(1, options.pool_size);
         return std::move(options);
-      }()) {}
+      }()),
+      sentinel_(options_.sentinels.empty()
+                    ? nullptr
+                    : std::make_unique<RedisSentinel>(options_)) {}
 
 RedisPool::~RedisPool() {
   absl::MutexLock lock(&mu_);
@@ -278,13 +287,21 @@ absl::StatusOr<std::unique_ptr<RedisPool::Connection>> RedisPool::Acquire() {
     if (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());
       idle_.pop_back();
-      if (!conn->ClosedWhileIdle()) return conn;
-      // Keep the slot (open_ unchanged) and replace the connection below;
-      // free it outside the lock.
+      if (!conn->ClosedWhileIdle() && sentinel_ == nullptr) return conn;
+      // Keep the slot (open_ unchanged) and replace the connection below,
+      // freeing it outside the lock; in sentinel mode it is checked there
+      // first.
       stale = std::move(conn);
     } else {
       ++open_;
     }
+  }
+  // In sentinel mode a connection to a primary that may have been replaced
+  // is dropped as if the server had closed it (checked outside the lock: it
+  // may ask the sentinels).
+  if (stale != nullptr && sentinel_ != nullptr && !stale->ClosedWhileIdle() &&
+      sentinel_->StillCurrent(stale->generation)) {
+    return stale;
   }
   stale.reset();
   absl::StatusOr<std::unique_ptr<Connection>> conn = Connect();
@@ -296,6 +313,9 @@ absl::StatusOr<std::unique_ptr<RedisPool::Connection>> RedisPool::Acquire() {
 }
 
 void RedisPool::Release(std::unique_ptr<Connection> conn, bool healthy) {
+  if (!healthy && sentinel_ != nullptr) {
+    sentinel_->ReportFailure(conn->generation);
+  }
   if (!healthy) conn.reset();  // close outside the lock
   absl::MutexLock lock(&mu_);
   if (conn != nullptr) {
@@ -306,10 +326,44 @@ void RedisPool::Release(std::unique_ptr<Connection> conn, bool healthy) {
 }
 
 absl::StatusOr<std::unique_ptr<RedisPool::Connection>> RedisPool::Connect() {
+  if (sentinel_ != nullptr) return ConnectToPrimary();
+  return ConnectTo(options_.host, options_.port);
+}
+
+absl::StatusOr<std::unique_ptr<RedisPool::Connection>>
+RedisPool::ConnectToPrimary() {
+  // A second attempt asks the sentinels again: the first answer may have
+  // been the old primary, down or demoted, during a failover.
+  absl::Status last;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    uint64_t generation = 0;
+    absl::StatusOr<RedisAddress> primary = sentinel_->Primary(&generation);
+    if (!primary.ok()) return primary.status();
+    absl::StatusOr<std::unique_ptr<Connection>> conn =
+        ConnectTo(primary->host, primary->port);
+    if (conn.ok()) {
+      absl::StatusOr<RedisReply> role;
+      absl::StatusOr<ReplyPtr> reply = RoundTrip(options_, **conn, {"ROLE"});
+      role = reply.ok() ? ToRedisReply("ROLE", **reply)
+                        : absl::StatusOr<RedisReply>(reply.status());
+      last = CheckPrimaryRole(role);
+      if (last.ok()) {
+        (*conn)->generation = generation;
+        return conn;
+      }
+    } else {
+      last = conn.status();
+    }
+    sentinel_->Reject(generation, *primary, last);
+  }
+  return last;
+}
+
+absl::StatusOr<std::unique_ptr<RedisPool::Connection>> RedisPool::ConnectTo(
+    const std::string& host, int port) {
   const std::string address = ServerAddress(options_);
-  redisContext* raw =
-      redisConnectWithTimeout(options_.host.c_str(), options_.port,
-                              TimeoutTimeval(options_.connect_timeout));
+  redisContext* raw = redisConnectWithTimeout(
+      host.c_str(), port, TimeoutTimeval(options_.connect_timeout));
   if (raw == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("redis ", address, " unreachable: out of memory"));

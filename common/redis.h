@@ -26,6 +26,8 @@ struct redisContext;
 
 namespace duban {
 
+class RedisSentinel;
+
 // An owned copy of a hiredis reply, so the C reply is freed at once.
 struct RedisReply {
   enum class Type { kNil, kString, kInteger, kArray, kStatus };
@@ -52,6 +54,19 @@ struct RedisOptions {
   absl::Duration command_timeout = absl::Seconds(2);
   // How long a caller waits for a free connection before UNAVAILABLE.
   absl::Duration acquire_timeout = absl::Seconds(2);
+
+  // Sentinel discovery (common/redis_sentinel.h). When `sentinels` is not
+  // empty, host and port are ignored: the primary is the address these
+  // sentinels ("host:port" each) give for `master_name`, checked with ROLE
+  // on every new connection. connect_timeout also bounds each sentinel's
+  // answer.
+  std::vector<std::string> sentinels;
+  std::string master_name = "duban";
+  // Optional AUTH to the sentinels (their requirepass).
+  std::string sentinel_password;
+  // How long the sentinels' answer is trusted before they are asked again
+  // (sooner after a failure).
+  absl::Duration sentinel_refresh = absl::Seconds(5);
 };
 
 // Parses "host:port" (port 1-65535) into options.host/port; INVALID_ARGUMENT
@@ -60,6 +75,12 @@ absl::Status ParseRedisAddress(absl::string_view flag, absl::string_view value,
                                RedisOptions* options);
 
 // A bounded pool of hiredis connections. Thread-safe.
+//
+// With options.sentinels set, a connection that fails as below makes the
+// pool drop every connection to that primary and ask the sentinels again
+// on next use, so it follows a failover; commands are never retried here
+// (a write that timed out may have happened), callers retry UNAVAILABLE.
+// Messages then say "primary", never an address (addresses are logged).
 //
 // Errors: UNAVAILABLE when Redis cannot be reached, times out, or the
 // connection drops (the connection is discarded and re-made on next use);
@@ -97,6 +118,10 @@ class RedisPool {
   absl::StatusOr<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> conn, bool healthy);
   absl::StatusOr<std::unique_ptr<Connection>> Connect();
+  absl::StatusOr<std::unique_ptr<Connection>> ConnectTo(const std::string& host,
+                                                        int port);
+  // Sentinel mode: the primary the sentinels name, checked with ROLE.
+  absl::StatusOr<std::unique_ptr<Connection>> ConnectToPrimary();
   // Leases a connection for `fn`; a connection left broken by `fn` is
   // discarded instead of returned to the pool.
   absl::Status WithConnection(
@@ -104,6 +129,8 @@ class RedisPool {
   bool CanAcquire() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RedisOptions options_;
+  // Set when options_.sentinels is not empty.
+  const std::unique_ptr<RedisSentinel> sentinel_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;

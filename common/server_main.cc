@@ -8,10 +8,24 @@
 #include "absl/strings/str_cat.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/redis_sentinel.h"
 
 ABSL_FLAG(std::string, listen, "",
           "Address to serve gRPC on, HOST:PORT (default: the server's own)");
-ABSL_FLAG(std::string, redis, "127.0.0.1:6390", "Redis address, HOST:PORT");
+namespace {
+constexpr char kDefaultRedis[] = "127.0.0.1:6390";
+}  // namespace
+
+ABSL_FLAG(std::string, redis, kDefaultRedis,
+          "Redis address, HOST:PORT (leave unset with --redis_sentinels)");
+ABSL_FLAG(std::string, redis_sentinels, "",
+          "Redis Sentinel addresses, HOST:PORT,HOST:PORT,...: discover the "
+          "primary through them instead of --redis");
+ABSL_FLAG(std::string, redis_master_name, "duban",
+          "With --redis_sentinels: the name the sentinels know the primary by");
+ABSL_FLAG(std::string, redis_sentinel_password_file, "",
+          "With --redis_sentinels: file holding the sentinels' password "
+          "(optional)");
 ABSL_FLAG(std::string, redis_user, "", "Redis ACL user (optional)");
 ABSL_FLAG(std::string, redis_password_file, "",
           "File holding the Redis password (optional)");
@@ -67,6 +81,43 @@ ServerConfig ParseServerConfig(int argc, char** argv, absl::string_view program,
                                  &config.redis);
       !s.ok()) {
     fail(s.message());
+  }
+  if (const std::string sentinels = absl::GetFlag(FLAGS_redis_sentinels);
+      !sentinels.empty()) {
+    // Refused rather than ignored, so that a half-changed configuration
+    // does not silently talk to a Redis other than the one meant.
+    if (absl::GetFlag(FLAGS_redis) != kDefaultRedis) {
+      fail(absl::StrCat(
+          "--redis_sentinels: leave --redis unset when the primary is "
+          "discovered through sentinels (got --redis=\"",
+          absl::GetFlag(FLAGS_redis), "\" and --redis_sentinels=\"", sentinels,
+          "\")"));
+    }
+    if (auto s =
+            ParseRedisSentinels("--redis_sentinels", sentinels, &config.redis);
+        !s.ok()) {
+      fail(s.message());
+    }
+    config.redis.master_name = absl::GetFlag(FLAGS_redis_master_name);
+    if (auto s =
+            ValidateMasterName("--redis_master_name", config.redis.master_name);
+        !s.ok()) {
+      fail(s.message());
+    }
+    if (const std::string file =
+            absl::GetFlag(FLAGS_redis_sentinel_password_file);
+        !file.empty()) {
+      auto password = ReadSecretFile("--redis_sentinel_password_file", file);
+      if (!password.ok()) fail(password.status().message());
+      config.redis.sentinel_password = *password;
+    }
+  } else if (const std::string file =
+                 absl::GetFlag(FLAGS_redis_sentinel_password_file);
+             !file.empty()) {
+    fail(absl::StrCat(
+        "--redis_sentinel_password_file: only used with --redis_sentinels, "
+        "which is unset (got \"",
+        file, "\")"));
   }
   config.redis.pool_size = absl::GetFlag(FLAGS_redis_pool);
   if (config.redis.pool_size < 1 || config.redis.pool_size > 256) {

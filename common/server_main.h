@@ -2,6 +2,13 @@
 // --redis_user, --redis_password_file, --redis_pool, --reflection,
 // --log_level, --shutdown_seconds; each also DUBAN_<FLAG>), validated into
 // a config, or one clear line on stderr and exit status 2.
+//
+// Sentinel discovery (common/redis_sentinel.h): --redis_sentinels
+// (HOST:PORT,HOST:PORT,...) finds the primary named --redis_master_name
+// (default "duban") through those sentinels, authenticating with the
+// password in --redis_sentinel_password_file when given. --redis must then
+// be left unset (a value other than its default is refused), and
+// --redis_sentinel_password_file without --redis_sentinels is refused.
 #ifndef DUBAN_COMMON_SERVER_MAIN_H_
 #define DUBAN_COMMON_SERVER_MAIN_H_
 

@@ -78,6 +78,14 @@ RedisServerProcess::~RedisServerProcess() {
   }
 }
 
+std::unique_ptr<RedisServerProcess> RedisServerProcess::Sentinel(
+    std::string config) {
+  auto sentinel = std::make_unique<RedisServerProcess>();
+  sentinel->sentinel_ = true;
+  sentinel->sentinel_config_ = std::move(config);
+  return sentinel;
+}
+
 RedisOptions RedisServerProcess::options() const {
   RedisOptions o;
   o.host = "127.0.0.1";
@@ -124,12 +132,24 @@ absl::Status RedisServerProcess::StartOnce() {
   const std::string binary = env_binary != nullptr && *env_binary != '\0'
                                  ? env_binary
                                  : "redis-server";
-  std::vector<std::string> args = {
-      binary,   "--port",       std::to_string(port_),
-      "--bind", "127.0.0.1",    "--save",
-      "",       "--appendonly", "no",
-      "--dir",  dir_,           "--daemonize",
-      "no"};
+  std::vector<std::string> args = {binary};
+  if (sentinel_) {
+    // Sentinel needs a configuration file it can rewrite.
+    const std::string config_path = dir_ + "/sentinel.conf";
+    if (!std::filesystem::exists(config_path)) {
+      std::ofstream out(config_path);
+      out << sentinel_config_ << "\n";
+      if (!out.good()) {
+        return absl::UnavailableError(
+            absl::StrCat("cannot write ", config_path));
+      }
+    }
+    args.push_back(config_path);
+    args.push_back("--sentinel");
+  }
+  args.insert(args.end(),
+              {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
+               "", "--appendonly", "no", "--dir", dir_, "--daemonize", "no"});
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   // Everything is prepared before fork(): the child of a multi-threaded
   // process may only call async-signal-safe functions.

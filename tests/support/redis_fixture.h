@@ -33,6 +33,10 @@ class RedisServerProcess {
   // {"--requirepass", "secret"}. port 0 picks a free port on Start().
   explicit RedisServerProcess(std::vector<std::string> extra_args = {},
                               int port = 0);
+  // A Redis Sentinel (redis-server <file> --sentinel) whose configuration
+  // file starts as `config` ("sentinel monitor ..." lines). The sentinel
+  // rewrites the file; Start() after Stop() keeps what it wrote.
+  static std::unique_ptr<RedisServerProcess> Sentinel(std::string config);
   ~RedisServerProcess();
   RedisServerProcess(const RedisServerProcess&) = delete;
   RedisServerProcess& operator=(const RedisServerProcess&) = delete;
@@ -51,6 +55,9 @@ class RedisServerProcess {
   std::string LogTail() const;
 
   std::vector<std::string> extra_args_;
+  // Sentinel mode when set: the initial configuration file.
+  std::string sentinel_config_;
+  bool sentinel_ = false;
   int port_;
   pid_t pid_ = -1;
   std::string dir_;
