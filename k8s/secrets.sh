@@ -48,7 +48,7 @@ readonly SERVICE_COMMANDS="+ping +auth +hello +client|setname +select \
 +lrange +llen +lset +lpush +rpush +lindex \
 +sadd +srem +scard +smembers +sismember +sort \
 +zadd +zrem +zrange +zrangebylex +zrangebyscore +zcard +zscore \
-+xadd +xread +xrange +xrevrange +xlen"
++xadd +xread +xrange +xrevrange +xlen +role"
 
 new_password() { openssl rand -hex 32; }
 sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
