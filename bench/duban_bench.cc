@@ -796,20 +796,22 @@ int main(int argc, char** argv) {
     children.push_back(std::make_unique<Child>(
         "unit-server",
         std::vector<std::string>{unit_bin, "--listen=" + b.unit_addr, r,
-                                 "--shutdown_seconds=1", "--log_level=warning"},
+                                 "--shutdown_seconds=1", "--log_level=warning",
+                                 "--plaintext"},
         dir + "/unit-server.log"));
     children.push_back(std::make_unique<Child>(
         "plan-server",
         std::vector<std::string>{plan_bin, "--listen=" + b.plan_addr, r,
                                  "--unit_addr=" + b.unit_addr,
-                                 "--shutdown_seconds=1", "--log_level=warning"},
+                                 "--shutdown_seconds=1", "--log_level=warning",
+                                 "--plaintext"},
         dir + "/plan-server.log"));
     children.push_back(std::make_unique<Child>(
         "progress-server",
-        std::vector<std::string>{progress_bin, "--listen=" + b.progress_addr, r,
-                                 "--plan_addr=" + b.plan_addr,
-                                 "--unit_addr=" + b.unit_addr,
-                                 "--shutdown_seconds=1", "--log_level=warning"},
+        std::vector<std::string>{
+            progress_bin, "--listen=" + b.progress_addr, r,
+            "--plan_addr=" + b.plan_addr, "--unit_addr=" + b.unit_addr,
+            "--shutdown_seconds=1", "--log_level=warning", "--plaintext"},
         dir + "/progress-server.log"));
     for (size_t i = children.size() - 3; i < children.size(); ++i) {
       if (!children[i]->Start()) Fail("cannot start a server");

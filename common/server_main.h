@@ -1,19 +1,24 @@
 // What every server's main() shares: the common flags (--listen, --redis,
 // --redis_user, --redis_password_file, --redis_pool, --reflection,
-// --log_level, --shutdown_seconds; each also DUBAN_<FLAG>), validated into
-// a config, or one clear line on stderr and exit status 2.
+// --log_level, --shutdown_seconds, and the TLS flags of common/tls_flags.h;
+// each also DUBAN_<FLAG>), validated into a config, or one clear line on
+// stderr and exit status 2.
 #ifndef DUBAN_COMMON_SERVER_MAIN_H_
 #define DUBAN_COMMON_SERVER_MAIN_H_
 
 #include "absl/strings/string_view.h"
 #include "common/redis.h"
 #include "common/server.h"
+#include "common/tls.h"
 
 namespace duban {
 
 struct ServerConfig {
   ServerOptions server;
   RedisOptions redis;
+  // How this server calls other services (plan → unit, progress → plan and
+  // unit).
+  ClientTlsOptions client_tls;
 };
 
 // Parses argv and the environment. `program` names the binary in messages
