@@ -5,9 +5,11 @@
 // this executable, <exe dir>/../services/{plan,unit,progress}/*-server, or
 // under --bin-dir) on free loopback ports, unless pointed at running ones
 // with --plan-addr, --unit-addr, --progress-addr (and --redis for the
-// servers it starts). It sets up an organization with 4 units and an issued
-// plan of 40 items × 4 units with a monthly schedule for 2020, files
-// 40×4×12 reports, and measures:
+// servers it starts; running servers are reached with TLS as --tls-ca-file,
+// --tls-cert-file and --tls-key-file or DUBAN_TLS_* say, or --plaintext;
+// the servers it starts itself serve plaintext). It sets up an organization
+// with 4 units and an issued plan of 40 items × 4 units with a monthly schedule
+// for 2020, files 40×4×12 reports, and measures:
 //   floor          grpc.health.v1.Health/Check on progress-server (no Redis)
 //   GetReport      one of the filed reports, round robin
 //   GetPlanRollup  the 40-item plan, as of today (item rollups cached) and
@@ -56,6 +58,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/tls.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
 #include "duban/progress/v1/progress_service.grpc.pb.h"
 #include "duban/unit/v1/unit_service.grpc.pb.h"
@@ -84,7 +87,15 @@ struct Options {
   int max_scale = 100;        // 1, 10 or 100
   double setup_budget = 240;  // seconds for setting up the scaled plans
   bool keep_logs = false;
+  // How to reach running servers (given by address).
+  duban::ClientTlsOptions tls;
 };
+
+// Reads an environment variable; empty when unset.
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
 
 [[noreturn]] void Usage(const std::string& error) {
   if (!error.empty()) std::cerr << "duban-bench: " << error << "\n\n";
@@ -105,6 +116,10 @@ struct Options {
          "starts\n"
          "  --plan-addr= --unit-addr= --progress-addr=HOST:PORT\n"
          "                       use running servers (all three together)\n"
+         "  --tls-ca-file= --tls-cert-file= --tls-key-file=FILE\n"
+         "                       TLS to running servers (default: "
+         "DUBAN_TLS_*)\n"
+         "  --plaintext          no TLS to running servers\n"
          "  --max-scale=1|10|100 largest report volume for the rollup growth\n"
          "                       (default 100)\n"
          "  --setup-budget=S     seconds allowed for setting up the scaled "
@@ -118,11 +133,20 @@ struct Options {
 
 Options ParseOptions(int argc, char** argv) {
   Options o;
+  o.tls.ca_file = Env("DUBAN_TLS_CA_FILE");
+  o.tls.cert_file = Env("DUBAN_TLS_CERT_FILE");
+  o.tls.key_file = Env("DUBAN_TLS_KEY_FILE");
+  o.tls.plaintext = !Env("DUBAN_PLAINTEXT").empty();
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") Usage("");
     if (arg == "--json") {
       o.json = true;
+      continue;
+    }
+    if (arg == "--plaintext") {
+      o.tls = duban::ClientTlsOptions();
+      o.tls.plaintext = true;
       continue;
     }
     if (arg == "--keep-logs") {
@@ -174,6 +198,12 @@ Options ParseOptions(int argc, char** argv) {
       o.progress_addr = value;
     else if (key == "redis")
       o.redis = value;
+    else if (key == "tls-ca-file")
+      o.tls.ca_file = value;
+    else if (key == "tls-cert-file")
+      o.tls.cert_file = value;
+    else if (key == "tls-key-file")
+      o.tls.key_file = value;
     else if (key == "max-scale") {
       o.max_scale = static_cast<int>(number(1, 100));
       if (o.max_scale != 1 && o.max_scale != 10 && o.max_scale != 100) {
@@ -188,6 +218,13 @@ Options ParseOptions(int argc, char** argv) {
       !o.plan_addr.empty() + !o.unit_addr.empty() + !o.progress_addr.empty();
   if (given != 0 && given != 3) {
     Usage("--plan-addr, --unit-addr and --progress-addr go together");
+  }
+  duban::ClientTlsFlags flags;
+  flags.ca_file = "--tls-ca-file";
+  flags.cert_file = "--tls-cert-file";
+  flags.key_file = "--tls-key-file";
+  if (absl::Status s = duban::ValidateClientTls(o.tls, flags); !s.ok()) {
+    Usage(std::string(s.message()));
   }
   return o;
 }
@@ -323,6 +360,14 @@ bool IsExecutable(const std::string& path) {
 
 // --- gRPC plumbing -----------------------------------------------------------
 
+// The credentials of every channel: plaintext to the servers the bench
+// starts, Options::tls to running ones. Set once in main before any call.
+std::shared_ptr<grpc::ChannelCredentials>& Credentials() {
+  static auto* credentials = new std::shared_ptr<grpc::ChannelCredentials>(
+      grpc::InsecureChannelCredentials());
+  return *credentials;
+}
+
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& addr, int index) {
   grpc::ChannelArguments args;
   // A channel of its own connection: no subchannel sharing.
@@ -330,8 +375,7 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& addr, int index) {
   args.SetInt("duban.bench.channel_index", index);
   args.SetMaxReceiveMessageSize(256 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(),
-                                   args);
+  return grpc::CreateCustomChannel(addr, Credentials(), args);
 }
 
 std::vector<std::shared_ptr<grpc::Channel>> ChannelPool(const std::string& addr,
@@ -798,20 +842,22 @@ int main(int argc, char** argv) {
     children.push_back(std::make_unique<Child>(
         "unit-server",
         std::vector<std::string>{unit_bin, "--listen=" + b.unit_addr, r,
-                                 "--shutdown_seconds=1", "--log_level=warning"},
+                                 "--shutdown_seconds=1", "--log_level=warning",
+                                 "--plaintext"},
         dir + "/unit-server.log"));
     children.push_back(std::make_unique<Child>(
         "plan-server",
         std::vector<std::string>{plan_bin, "--listen=" + b.plan_addr, r,
                                  "--unit_addr=" + b.unit_addr,
-                                 "--shutdown_seconds=1", "--log_level=warning"},
+                                 "--shutdown_seconds=1", "--log_level=warning",
+                                 "--plaintext"},
         dir + "/plan-server.log"));
     children.push_back(std::make_unique<Child>(
         "progress-server",
-        std::vector<std::string>{progress_bin, "--listen=" + b.progress_addr, r,
-                                 "--plan_addr=" + b.plan_addr,
-                                 "--unit_addr=" + b.unit_addr,
-                                 "--shutdown_seconds=1", "--log_level=warning"},
+        std::vector<std::string>{
+            progress_bin, "--listen=" + b.progress_addr, r,
+            "--plan_addr=" + b.plan_addr, "--unit_addr=" + b.unit_addr,
+            "--shutdown_seconds=1", "--log_level=warning", "--plaintext"},
         dir + "/progress-server.log"));
     for (size_t i = children.size() - 3; i < children.size(); ++i) {
       if (!children[i]->Start()) Fail("cannot start a server");
@@ -821,6 +867,9 @@ int main(int argc, char** argv) {
     b.unit_addr = o.unit_addr;
     b.progress_addr = o.progress_addr;
     redis_desc = "servers given; their Redis";
+    auto credentials = duban::MakeChannelCredentials(o.tls);
+    if (!credentials.ok()) Fail(credentials.status().ToString());
+    Credentials() = *credentials;
   }
   for (const auto& addr : {b.unit_addr, b.plan_addr, b.progress_addr}) {
     std::string error;

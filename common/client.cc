@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/status.h"
 
 namespace duban {
@@ -30,7 +31,8 @@ absl::Status CallService(
       absl::StrCat(callee, " unavailable: ", status.error_message()));
 }
 
-std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address,
+                                              const ClientTlsOptions& tls) {
   grpc::ChannelArguments args;
   // Re-resolve and spread over replicas when a server closes the
   // connection at its max age.
@@ -40,8 +42,17 @@ std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   args);
+  AddChannelArguments(tls, &args);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(tls);
+  if (!credentials.ok()) {
+    Log(LogLevel::kError, "cannot secure the channel to another service",
+        {{"address", address}, {"error", credentials.status().ToString()}});
+    // gRPC answers every call on a channel without credentials with an
+    // error.
+    return grpc::CreateCustomChannel(address, nullptr, args);
+  }
+  return grpc::CreateCustomChannel(address, *credentials, args);
 }
 
 }  // namespace duban

@@ -1,7 +1,9 @@
 // How a service calls another: every call with a deadline, retried only
 // when the failure says the callee was not reached (UNAVAILABLE) and only
 // for calls the caller declares safe to repeat; failures to reach it come
-// back as UNAVAILABLE naming the callee, other codes unchanged.
+// back as UNAVAILABLE naming the callee, other codes unchanged. Channels use
+// the caller's transport security (TLS, with the service's own certificate
+// for callees that require mutual TLS; see common/tls.h).
 #ifndef DUBAN_COMMON_CLIENT_H_
 #define DUBAN_COMMON_CLIENT_H_
 
@@ -12,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/tls.h"
 #include "grpcpp/grpcpp.h"
 
 namespace duban {
@@ -32,9 +35,12 @@ absl::Status CallService(
     absl::string_view callee, const CallPolicy& policy,
     const std::function<grpc::Status(grpc::ClientContext*)>& call);
 
-// A channel to `address` for service-to-service calls (plaintext until
-// transport security is configured).
-std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address);
+// A channel to `address` for service-to-service calls, secured by `tls`.
+// Options that fail validation (checked at startup, so only when a file
+// went bad since) give a channel whose every call fails; never a plaintext
+// one.
+std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address,
+                                              const ClientTlsOptions& tls);
 
 }  // namespace duban
 

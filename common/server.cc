@@ -203,6 +203,10 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
                      options.max_message_bytes, ")"));
   }
 
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(options.tls);
+  if (!credentials.ok()) return credentials.status();
+
   // Both are process-wide switches read when a server is built.
   grpc::EnableDefaultHealthCheckService(true);
   static absl::once_flag reflection_once;
@@ -211,8 +215,7 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
 
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &selected_port);
+  builder.AddListeningPort(options.listen, *credentials, &selected_port);
   for (grpc::Service* service : services) builder.RegisterService(service);
   // gRPC refuses to build a server without any method (health and
   // reflection are added later); with no services, register what gRPC itself
@@ -295,6 +298,7 @@ int RunServerUntilSignal(const ServerOptions& options,
       {{"service", options.service_name},
        {"listen", options.listen},
        {"port", (*server)->port()},
+       {"transport", DescribeServerTls(options.tls)},
        {"reflection", options.enable_reflection},
        {"max_message_bytes", options.max_message_bytes},
        {"max_connection_age", absl::FormatDuration(options.max_connection_age)},

@@ -1,7 +1,8 @@
-// gRPC server bootstrap shared by the services: listening, the standard
-// health service (grpc.health.v1) whose status follows Redis reachability,
-// optional reflection, keepalive and message-size limits, and graceful
-// shutdown on SIGTERM/SIGINT with a deadline.
+// gRPC server bootstrap shared by the services: listening (TLS or mutual TLS
+// from certificate files, see common/tls.h; plaintext only when asked for),
+// the standard health service (grpc.health.v1) whose status follows Redis
+// reachability, optional reflection, keepalive and message-size limits, and
+// graceful shutdown on SIGTERM/SIGINT with a deadline.
 #ifndef DUBAN_COMMON_SERVER_H_
 #define DUBAN_COMMON_SERVER_H_
 
@@ -13,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/tls.h"
 #include "grpcpp/grpcpp.h"
 
 namespace duban {
@@ -20,6 +22,9 @@ namespace duban {
 struct ServerOptions {
   // "host:port"; port 0 picks a free port (see RunningServer::port()).
   std::string listen = "127.0.0.1:0";
+  // Transport security of the listener; StartServer refuses to start with
+  // neither certificate files nor tls.plaintext set.
+  ServerTlsOptions tls;
   // The service name reported by the health service, e.g.
   // "duban.plan.v1.PlanService".
   std::string service_name;
@@ -54,8 +59,8 @@ class RunningServer {
 };
 
 // Builds and starts a server for `services` (not owned; must outlive it).
-// Fails with INVALID_ARGUMENT for a bad listen address and UNAVAILABLE when
-// the port cannot be bound.
+// Fails with INVALID_ARGUMENT for a bad listen address or TLS options and
+// UNAVAILABLE when the port cannot be bound.
 absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     const ServerOptions& options, const std::vector<grpc::Service*>& services);
 

@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/redis_sentinel.h"
+#include "common/tls_flags.h"
 
 ABSL_FLAG(std::string, listen, "",
           "Address to serve gRPC on, HOST:PORT (default: the server's own)");
@@ -140,6 +141,7 @@ ServerConfig ParseServerConfig(int argc, char** argv, absl::string_view program,
   config.server.service_name = std::string(service_name);
   config.server.enable_reflection = absl::GetFlag(FLAGS_reflection);
   config.server.shutdown_deadline = absl::Seconds(shutdown_seconds);
+  ApplyTlsFlags(program, &config);
   return config;
 }
 

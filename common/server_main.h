@@ -1,7 +1,8 @@
 // What every server's main() shares: the common flags (--listen, --redis,
 // --redis_user, --redis_password_file, --redis_pool, --reflection,
-// --log_level, --shutdown_seconds; each also DUBAN_<FLAG>), validated into
-// a config, or one clear line on stderr and exit status 2.
+// --log_level, --shutdown_seconds, and the TLS flags of common/tls_flags.h;
+// each also DUBAN_<FLAG>), validated into a config, or one clear line on
+// stderr and exit status 2.
 //
 // Sentinel discovery (common/redis_sentinel.h): --redis_sentinels
 // (HOST:PORT,HOST:PORT,...) finds the primary named --redis_master_name
@@ -15,12 +16,16 @@
 #include "absl/strings/string_view.h"
 #include "common/redis.h"
 #include "common/server.h"
+#include "common/tls.h"
 
 namespace duban {
 
 struct ServerConfig {
   ServerOptions server;
   RedisOptions redis;
+  // How this server calls other services (plan → unit, progress → plan and
+  // unit).
+  ClientTlsOptions client_tls;
 };
 
 // Parses argv and the environment. `program` names the binary in messages

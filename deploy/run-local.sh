@@ -5,6 +5,11 @@
 # (AOF on, data in .run/redis/) and every server that is built, waits until
 # each reports SERVING, and imports the two seed plans.
 #
+# Every server listens with mutual TLS, on development certificates made
+# here with openssl in .run/tls/ (a CA, one certificate per server, used
+# also to call the other servers, and one for dubanctl); the closing
+# instructions say which environment variables point dubanctl at them.
+#
 # Run it again at any time: a process whose pidfile is alive and healthy is
 # reused; a dead, unhealthy or rebuilt one is restarted. Logs are in
 # .run/logs/, pidfiles in .run/. deploy/stop-local.sh stops what it started.
@@ -25,6 +30,12 @@ export DUBAN_PROGRESS_ADDR="127.0.0.1:${SERVICE_PORTS[progress]}"
 # The demo year is filed on the days it would have been (2020), so the
 # local progress-server takes backdated reports; no real server should.
 export DUBAN_ALLOW_BACKDATED_REPORTS=true
+# dubanctl's TLS settings (DUBAN_TLS_*), also printed at the end. The
+# servers get theirs as flags, which win over these variables.
+export DUBAN_TLS_CA_FILE="${TLS_DIR}/ca.pem"
+export DUBAN_TLS_CERT_FILE="${TLS_DIR}/dubanctl.pem"
+export DUBAN_TLS_KEY_FILE="${TLS_DIR}/dubanctl.key"
+unset DUBAN_PLAINTEXT DUBAN_TLS_SERVER_NAME
 
 install_and_build() {
   "${ROOT}/deploy/install-deps.sh"
@@ -41,6 +52,62 @@ install_and_build() {
   done
   log "building ${targets[*]} (-j${JOBS})"
   cmake --build "${BUILD_DIR}" -j "${JOBS}" --target "${targets[@]}"
+}
+
+# True when certificate $1 exists and stays valid for at least a day.
+cert_fresh() {
+  [[ -s "$1" ]] && openssl x509 -in "$1" -noout -checkend 86400 >/dev/null 2>&1
+}
+
+# Signs a certificate for $1 (its common name and file name) with the
+# development CA, usable to serve on localhost/127.0.0.1 and as a client.
+issue_dev_cert() {
+  local name=$1
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "${TLS_DIR}/${name}.key" -out "${TLS_DIR}/${name}.csr" \
+    -subj "/O=duban local development/CN=${name}" 2>/dev/null
+  printf '%s\n' \
+    'basicConstraints = critical, CA:FALSE' \
+    'keyUsage = critical, digitalSignature, keyEncipherment' \
+    'extendedKeyUsage = serverAuth, clientAuth' \
+    'subjectAltName = DNS:localhost, IP:127.0.0.1' >"${TLS_DIR}/${name}.ext"
+  openssl x509 -req -in "${TLS_DIR}/${name}.csr" -CA "${TLS_DIR}/ca.pem" \
+    -CAkey "${TLS_DIR}/ca.key" -set_serial "0x$(openssl rand -hex 8)" \
+    -days 365 -sha256 -extfile "${TLS_DIR}/${name}.ext" \
+    -out "${TLS_DIR}/${name}.pem" 2>/dev/null
+  rm -f "${TLS_DIR}/${name}.csr" "${TLS_DIR}/${name}.ext"
+}
+
+# Makes the development CA and certificates in .run/tls/ unless they exist
+# and stay valid for another day. Running servers read renewed files within
+# a minute (--tls_refresh_seconds); until then they fail the health check
+# and are restarted.
+ensure_dev_certs() {
+  local name renew=no
+  for name in ca "${SERVICES[@]/%/-server}" dubanctl; do
+    cert_fresh "${TLS_DIR}/${name}.pem" || renew=yes
+  done
+  if [[ "${renew}" == no ]]; then
+    log "tls: development certificates in ${TLS_DIR}, reused"
+    return
+  fi
+  command -v openssl >/dev/null ||
+    die "openssl is needed to make the development certificates"
+  log "tls: making a development CA and certificates in ${TLS_DIR}"
+  mkdir -p "${TLS_DIR}"
+  chmod 700 "${TLS_DIR}"
+  (
+    set -e
+    umask 077
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+      -keyout "${TLS_DIR}/ca.key" -out "${TLS_DIR}/ca.pem" -days 3650 \
+      -subj "/O=duban local development/CN=duban development CA" \
+      -addext "basicConstraints = critical, CA:TRUE" \
+      -addext "keyUsage = critical, keyCertSign, cRLSign" 2>/dev/null
+    for name in "${SERVICES[@]/%/-server}" dubanctl; do
+      issue_dev_cert "${name}"
+    done
+  ) || die "openssl could not make the development certificates"
 }
 
 redis_answers() {
@@ -116,6 +183,10 @@ start_server() {
   # shellcheck disable=SC2016  # expanded by that inner shell
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "${pidfile}" \
     "${binary}" --listen="127.0.0.1:${port}" --redis="${REDIS_ADDR}" \
+    --tls_cert_file="${TLS_DIR}/${name}.pem" \
+    --tls_key_file="${TLS_DIR}/${name}.key" \
+    --tls_client_ca_file="${TLS_DIR}/ca.pem" \
+    --tls_ca_file="${TLS_DIR}/ca.pem" \
     >>"${logfile}" 2>&1 </dev/null &
   if ! "${DUBANCTL}" health "${service}" --wait 30s; then
     tail -n 20 "${logfile}" >&2 || true
@@ -209,8 +280,14 @@ EOF
   done
   cat <<EOF
 
+Every server requires mutual TLS; the development certificates are in
+${TLS_DIR}/ (the CA, one per server, one for dubanctl).
+
 Try:
   export PATH="${BUILD_DIR}/tools/dubanctl:\$PATH"
+  export DUBAN_TLS_CA_FILE=${TLS_DIR}/ca.pem
+  export DUBAN_TLS_CERT_FILE=${TLS_DIR}/dubanctl.pem
+  export DUBAN_TLS_KEY_FILE=${TLS_DIR}/dubanctl.key
   dubanctl plan list
   dubanctl plan get hunan-2020
   dubanctl plan items yiyang-2020 --unit 基教科
@@ -239,6 +316,7 @@ EOF
 main() {
   install_and_build
   mkdir -p "${RUN_DIR}" "${LOG_DIR}"
+  ensure_dev_certs
   start_redis
   local service
   for service in "${SERVICES[@]}"; do

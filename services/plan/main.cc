@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   duban::plan::RedisPlanStore store(&pool);
   duban::CallPolicy policy;
   policy.timeout = absl::Milliseconds(unit_timeout_ms);
-  duban::plan::GrpcUnitDirectory units(unit_addr, policy);
+  duban::plan::GrpcUnitDirectory units(unit_addr, config.client_tls, policy);
   duban::plan::PlanDomain domain(&store, &units);
   duban::plan::PlanServiceImpl service(&domain);
   config.server.readiness_probe = [&store] { return store.Ping(); };

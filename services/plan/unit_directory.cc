@@ -10,10 +10,11 @@ namespace duban::plan {
 namespace uv1 = ::duban::unit::v1;
 
 GrpcUnitDirectory::GrpcUnitDirectory(const std::string& address,
+                                     const ClientTlsOptions& tls,
                                      CallPolicy policy)
     : callee_(absl::StrCat("unit service at ", address)),
       policy_(std::move(policy)),
-      stub_(uv1::UnitService::NewStub(ServiceChannel(address))) {}
+      stub_(uv1::UnitService::NewStub(ServiceChannel(address, tls))) {}
 
 absl::StatusOr<std::string> GrpcUnitDirectory::FindOrganization(
     absl::string_view printed_name) {

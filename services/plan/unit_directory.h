@@ -55,7 +55,10 @@ class UnitDirectory {
 // calls (all of these are).
 class GrpcUnitDirectory : public UnitDirectory {
  public:
-  GrpcUnitDirectory(const std::string& address, CallPolicy policy = {});
+  // `tls`: the plan service's own transport security towards the unit
+  // service.
+  GrpcUnitDirectory(const std::string& address, const ClientTlsOptions& tls,
+                    CallPolicy policy = {});
 
   absl::StatusOr<std::string> FindOrganization(
       absl::string_view printed_name) override;

@@ -18,10 +18,11 @@ const pv1::Item* PlanSnapshot::FindItem(absl::string_view name) const {
 }
 
 GrpcPlanDirectory::GrpcPlanDirectory(const std::string& address,
+                                     const ClientTlsOptions& tls,
                                      CallPolicy policy)
     : callee_(absl::StrCat("plan service at ", address)),
       policy_(std::move(policy)),
-      stub_(pv1::PlanService::NewStub(ServiceChannel(address))) {}
+      stub_(pv1::PlanService::NewStub(ServiceChannel(address, tls))) {}
 
 absl::StatusOr<std::shared_ptr<const PlanSnapshot>> GrpcPlanDirectory::GetPlan(
     absl::string_view plan_name) {
@@ -50,10 +51,11 @@ absl::StatusOr<std::shared_ptr<const PlanSnapshot>> GrpcPlanDirectory::GetPlan(
 }
 
 GrpcUnitAssignments::GrpcUnitAssignments(const std::string& address,
+                                         const ClientTlsOptions& tls,
                                          CallPolicy policy)
     : callee_(absl::StrCat("unit service at ", address)),
       policy_(std::move(policy)),
-      stub_(uv1::UnitService::NewStub(ServiceChannel(address))) {}
+      stub_(uv1::UnitService::NewStub(ServiceChannel(address, tls))) {}
 
 absl::StatusOr<std::vector<uv1::Assignment>> GrpcUnitAssignments::List(
     const uv1::ListAssignmentsRequest& first) {

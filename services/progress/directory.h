@@ -62,7 +62,8 @@ class UnitAssignments {
 // so retried on UNAVAILABLE per the policy.
 class GrpcPlanDirectory : public PlanDirectory {
  public:
-  GrpcPlanDirectory(const std::string& address, CallPolicy policy = {});
+  GrpcPlanDirectory(const std::string& address, const ClientTlsOptions& tls,
+                    CallPolicy policy = {});
   absl::StatusOr<std::shared_ptr<const PlanSnapshot>> GetPlan(
       absl::string_view plan_name) override;
 
@@ -75,7 +76,8 @@ class GrpcPlanDirectory : public PlanDirectory {
 // UnitAssignments over gRPC (ListAssignments by item or plan, every page).
 class GrpcUnitAssignments : public UnitAssignments {
  public:
-  GrpcUnitAssignments(const std::string& address, CallPolicy policy = {});
+  GrpcUnitAssignments(const std::string& address, const ClientTlsOptions& tls,
+                      CallPolicy policy = {});
   absl::StatusOr<std::vector<unit::v1::Assignment>> ItemAssignments(
       absl::string_view item_name) override;
   absl::StatusOr<std::vector<unit::v1::Assignment>> PlanAssignments(

@@ -77,8 +77,10 @@ int main(int argc, char** argv) {
 
   duban::CallPolicy policy;
   policy.timeout = absl::Milliseconds(timeout_ms);
-  duban::progress::GrpcPlanDirectory plan_service(plan_addr, policy);
-  duban::progress::GrpcUnitAssignments unit_service(unit_addr, policy);
+  duban::progress::GrpcPlanDirectory plan_service(plan_addr, config.client_tls,
+                                                  policy);
+  duban::progress::GrpcUnitAssignments unit_service(unit_addr,
+                                                    config.client_tls, policy);
   duban::progress::CacheOptions cache;
   cache.ttl = absl::Seconds(cache_seconds);
   duban::progress::CachedPlanDirectory plans(&plan_service, cache);

@@ -134,13 +134,13 @@ class DubanctlTest : public ::testing::Test {
       ASSERT_TRUE(std::filesystem::exists(*binary))
           << *binary << " is not built";
     }
-    started = unit_server_.Start(
-        {"--listen=" + unit_addr_, redis, "--shutdown_seconds=1"},
-        dir_ + "/unit-server.log");
+    started = unit_server_.Start({"--listen=" + unit_addr_, redis,
+                                  "--shutdown_seconds=1", "--plaintext"},
+                                 dir_ + "/unit-server.log");
     ASSERT_TRUE(started.ok()) << started;
     started = plan_server_.Start(
         {"--listen=" + plan_addr_, redis, "--unit_addr=" + unit_addr_,
-         "--shutdown_seconds=1"},
+         "--shutdown_seconds=1", "--plaintext"},
         dir_ + "/plan-server.log");
     ASSERT_TRUE(started.ok()) << started;
     for (const char* server : {"unit", "plan"}) {
@@ -162,8 +162,8 @@ class DubanctlTest : public ::testing::Test {
 
   // dubanctl pointed at this test's servers.
   ProcessResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {kDubanctl, "--plan-addr", plan_addr_,
-                               "--unit-addr", unit_addr_});
+    args.insert(args.begin(), {kDubanctl, "--plaintext", "--plan-addr",
+                               plan_addr_, "--unit-addr", unit_addr_});
     return RunProcess(std::move(args));
   }
 
@@ -492,8 +492,9 @@ TEST_F(DubanctlTest, JsonOutputIsOneParsableDocument) {
 }
 
 TEST_F(DubanctlTest, ServerAddressFromEnvironment) {
-  ProcessResult r = RunProcess({kDubanctl, "plan", "list"},
-                               {"DUBAN_PLAN_ADDR=" + plan_addr_});
+  ProcessResult r =
+      RunProcess({kDubanctl, "plan", "list"},
+                 {"DUBAN_PLAN_ADDR=" + plan_addr_, "DUBAN_PLAINTEXT=1"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("No plans."));
 }

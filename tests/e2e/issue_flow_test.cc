@@ -281,13 +281,14 @@ class IssueFlowTest : public ::testing::Test {
     const std::string redis = absl::StrCat("--redis=127.0.0.1:", redis_.port());
     unit_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
     plan_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
-    absl::Status started = unit_server_.Start(
-        {"--listen=" + unit_addr_, redis, "--shutdown_seconds=1"},
-        dir_ + "/unit-server.log");
+    absl::Status started =
+        unit_server_.Start({"--listen=" + unit_addr_, redis,
+                            "--shutdown_seconds=1", "--plaintext"},
+                           dir_ + "/unit-server.log");
     ASSERT_TRUE(started.ok()) << started;
     started = plan_server_.Start(
         {"--listen=" + plan_addr_, redis, "--unit_addr=" + unit_addr_,
-         "--shutdown_seconds=1"},
+         "--shutdown_seconds=1", "--plaintext"},
         dir_ + "/plan-server.log");
     ASSERT_TRUE(started.ok()) << started;
     ASSERT_NO_FATAL_FAILURE(WaitServing("unit"));
@@ -319,8 +320,9 @@ class IssueFlowTest : public ::testing::Test {
                     << " budget before: dubanctl " << absl::StrJoin(args, " ");
       return ProcessResult{};
     }
-    args.insert(args.begin(), {kDubanctl, "--plan-addr", plan_addr_,
-                               "--unit-addr", unit_addr_, "--timeout", "5s"});
+    args.insert(args.begin(),
+                {kDubanctl, "--plaintext", "--plan-addr", plan_addr_,
+                 "--unit-addr", unit_addr_, "--timeout", "5s"});
     return RunProcess(args, {}, std::min(left, kCommandTimeout));
   }
 

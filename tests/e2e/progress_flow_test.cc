@@ -98,18 +98,19 @@ class ProgressFlowTest : public ::testing::Test {
     unit_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
     plan_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
     progress_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
-    absl::Status started = unit_server_.Start(
-        {"--listen=" + unit_addr_, redis, "--shutdown_seconds=1"},
-        dir_ + "/unit-server.log");
+    absl::Status started =
+        unit_server_.Start({"--listen=" + unit_addr_, redis,
+                            "--shutdown_seconds=1", "--plaintext"},
+                           dir_ + "/unit-server.log");
     ASSERT_TRUE(started.ok()) << started;
     started = plan_server_.Start(
         {"--listen=" + plan_addr_, redis, "--unit_addr=" + unit_addr_,
-         "--shutdown_seconds=1"},
+         "--shutdown_seconds=1", "--plaintext"},
         dir_ + "/plan-server.log");
     ASSERT_TRUE(started.ok()) << started;
     started = progress_server_.Start(
         {"--listen=" + progress_addr_, redis, "--plan_addr=" + plan_addr_,
-         "--unit_addr=" + unit_addr_, "--shutdown_seconds=1",
+         "--unit_addr=" + unit_addr_, "--shutdown_seconds=1", "--plaintext",
          "--allow_backdated_reports"},
         dir_ + "/progress-server.log");
     ASSERT_TRUE(started.ok()) << started;
@@ -140,9 +141,10 @@ class ProgressFlowTest : public ::testing::Test {
                     << " budget before: dubanctl " << absl::StrJoin(args, " ");
       return ProcessResult{};
     }
-    args.insert(args.begin(), {kDubanctl, "--plan-addr", plan_addr_,
-                               "--unit-addr", unit_addr_, "--progress-addr",
-                               progress_addr_, "--timeout", "10s"});
+    args.insert(
+        args.begin(),
+        {kDubanctl, "--plaintext", "--plan-addr", plan_addr_, "--unit-addr",
+         unit_addr_, "--progress-addr", progress_addr_, "--timeout", "10s"});
     return RunProcess(args, {}, std::min(left, timeout));
   }
 

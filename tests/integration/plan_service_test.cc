@@ -68,8 +68,10 @@ struct ServerStack {
     CallPolicy policy;
     policy.timeout = absl::Seconds(2);
     policy.attempts = 2;
+    ClientTlsOptions plaintext;
+    plaintext.plaintext = true;
     units = std::make_unique<GrpcUnitDirectory>(
-        "127.0.0.1:" + std::to_string(unit_server->port()), policy);
+        "127.0.0.1:" + std::to_string(unit_server->port()), plaintext, policy);
     domain = std::make_unique<PlanDomain>(&store, units.get());
     service = std::make_unique<PlanServiceImpl>(domain.get());
     server = Start({service.get()}, 0);
@@ -87,6 +89,7 @@ struct ServerStack {
       const std::vector<grpc::Service*>& services, int port) {
     ServerOptions options;
     options.listen = "127.0.0.1:" + std::to_string(port);
+    options.tls.plaintext = true;
     auto started = StartServer(options, services);
     EXPECT_TRUE(started.ok()) << started.status();
     return started.ok() ? std::move(started).value() : nullptr;

@@ -47,9 +47,16 @@ std::string Yiyang() {
   return out.str();
 }
 
+ClientTlsOptions Plaintext() {
+  ClientTlsOptions tls;
+  tls.plaintext = true;
+  return tls;
+}
+
 std::unique_ptr<RunningServer> Start(const std::vector<grpc::Service*>& s) {
   ServerOptions options;
   options.listen = "127.0.0.1:0";
+  options.tls.plaintext = true;
   options.shutdown_deadline = absl::Seconds(2);
   auto started = StartServer(options, s);
   EXPECT_TRUE(started.ok()) << started.status();
@@ -70,8 +77,8 @@ struct ProgressReplica {
                   std::function<absl::Time()> clock)
       : pool(options),
         store(&pool, &pool),
-        plan_client(absl::StrCat("127.0.0.1:", plan_port)),
-        unit_client(absl::StrCat("127.0.0.1:", unit_port)),
+        plan_client(absl::StrCat("127.0.0.1:", plan_port), Plaintext()),
+        unit_client(absl::StrCat("127.0.0.1:", unit_port), Plaintext()),
         plans(&plan_client),
         assignments(&unit_client),
         domain(&store, &plans, &assignments, std::move(clock)),
@@ -106,7 +113,7 @@ struct ServerStack {
     if (!unit_server) return;
     unit_stub = Connect<uv1::UnitService>(*unit_server);
     units = std::make_unique<plan::GrpcUnitDirectory>(
-        absl::StrCat("127.0.0.1:", unit_server->port()));
+        absl::StrCat("127.0.0.1:", unit_server->port()), Plaintext());
     plan_domain = std::make_unique<plan::PlanDomain>(&plan_store, units.get());
     plan_service = std::make_unique<plan::PlanServiceImpl>(plan_domain.get());
     plan_server = Start({plan_service.get()});

@@ -53,6 +53,7 @@ class FakeProbe {
 ServerOptions TestOptions() {
   ServerOptions o;
   o.listen = "127.0.0.1:0";
+  o.tls.plaintext = true;
   o.service_name = kService;
   o.shutdown_deadline = absl::Seconds(2);
   // Long, so that only CheckReadiness() changes the status in these tests.

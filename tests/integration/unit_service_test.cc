@@ -48,6 +48,7 @@ struct ServerStack {
       : pool(options), store(&pool), domain(&store), service(&domain) {
     ServerOptions server_options;
     server_options.listen = "127.0.0.1:0";
+    server_options.tls.plaintext = true;
     server_options.service_name = "duban.unit.v1.UnitService";
     auto started = StartServer(server_options, {&service});
     EXPECT_TRUE(started.ok()) << started.status();

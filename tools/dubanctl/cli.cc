@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/tls.h"
 #include "google/protobuf/util/json_util.h"
 #include "tools/dubanctl/table.h"
 
@@ -33,6 +34,16 @@ bool ParseTimeout(absl::string_view text, absl::Duration* out) {
     return false;
   }
   return *out > absl::ZeroDuration() && *out < absl::Hours(24);
+}
+
+ClientTlsOptions TlsOptions(const GlobalOptions& options) {
+  ClientTlsOptions tls;
+  tls.plaintext = options.plaintext;
+  tls.ca_file = options.tls_ca_file;
+  tls.cert_file = options.tls_cert_file;
+  tls.key_file = options.tls_key_file;
+  tls.server_name = options.tls_server_name;
+  return tls;
 }
 
 }  // namespace
@@ -59,6 +70,24 @@ void AddGlobalOptions(CLI::App* app, GlobalOptions* options) {
                   "Deadline of each call: seconds or a duration (10s, 500ms)")
       ->envname("DUBAN_TIMEOUT")
       ->capture_default_str();
+  app->add_flag("--plaintext", options->plaintext,
+                "Connect without TLS (servers started with --plaintext)")
+      ->envname("DUBAN_PLAINTEXT");
+  app->add_option("--tls-ca-file", options->tls_ca_file,
+                  "PEM CA bundle that verifies the servers (default: the "
+                  "system's trust store)")
+      ->envname("DUBAN_TLS_CA_FILE");
+  app->add_option("--tls-cert-file", options->tls_cert_file,
+                  "PEM client certificate chain, for servers that require "
+                  "mutual TLS")
+      ->envname("DUBAN_TLS_CERT_FILE");
+  app->add_option("--tls-key-file", options->tls_key_file,
+                  "PEM private key of --tls-cert-file")
+      ->envname("DUBAN_TLS_KEY_FILE");
+  app->add_option("--tls-server-name", options->tls_server_name,
+                  "Name the servers' certificates must carry, when it is not "
+                  "the host dialled")
+      ->envname("DUBAN_TLS_SERVER_NAME");
 }
 
 bool ValidateGlobalOptions(GlobalOptions* options) {
@@ -80,6 +109,16 @@ bool ValidateGlobalOptions(GlobalOptions* options) {
       return false;
     }
   }
+  ClientTlsFlags flags;
+  flags.plaintext = "--plaintext";
+  flags.ca_file = "--tls-ca-file";
+  flags.cert_file = "--tls-cert-file";
+  flags.key_file = "--tls-key-file";
+  if (absl::Status s = ValidateClientTls(TlsOptions(*options), flags);
+      !s.ok()) {
+    ReportUsageError(grpc::StatusCode::INVALID_ARGUMENT, s.message());
+    return false;
+  }
   return true;
 }
 
@@ -96,7 +135,8 @@ Server ProgressServer(const GlobalOptions& options) {
           "DUBAN_PROGRESS_ADDR"};
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(absl::string_view address) {
+std::shared_ptr<grpc::Channel> MakeChannel(const GlobalOptions& options,
+                                           absl::string_view address) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
@@ -104,8 +144,14 @@ std::shared_ptr<grpc::Channel> MakeChannel(absl::string_view address) {
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   // Our own retry loop decides what is retried.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  return grpc::CreateCustomChannel(std::string(address),
-                                   grpc::InsecureChannelCredentials(), args);
+  const ClientTlsOptions tls = TlsOptions(options);
+  AddChannelArguments(tls, &args);
+  // Validated with the other options; a credential that still fails gives
+  // a channel whose calls fail, never a plaintext one.
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(tls);
+  return grpc::CreateCustomChannel(
+      std::string(address), credentials.ok() ? *credentials : nullptr, args);
 }
 
 grpc::Status CallWithRetry(
@@ -142,7 +188,10 @@ int ReportCallError(const grpc::Status& status, const Server& server,
     message = absl::StrCat("cannot reach ", server.name, " at ", server.address,
                            " (", message,
                            "); is it running? Point dubanctl elsewhere with ",
-                           server.flag, " or ", server.env);
+                           server.flag, " or ", server.env,
+                           "; secure the connection as the server expects "
+                           "with --tls-ca-file, --tls-cert-file and "
+                           "--tls-key-file (DUBAN_TLS_*) or --plaintext");
   } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     message = absl::StrCat(server.name, " at ", server.address,
                            " did not answer in time (", message,

@@ -48,6 +48,14 @@ struct GlobalOptions {
   std::string timeout_text = "10s";
   // Parsed from timeout_text by ValidateGlobalOptions.
   absl::Duration timeout = absl::Seconds(10);
+  // Transport security: TLS unless --plaintext, verifying servers against
+  // --tls-ca-file (default: the system's trust store), presenting
+  // --tls-cert-file/--tls-key-file to servers that require mutual TLS.
+  bool plaintext = false;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_server_name;
 };
 
 // Adds the global flags to the top-level app.
@@ -72,10 +80,12 @@ Server PlanServer(const GlobalOptions& options);
 Server UnitServer(const GlobalOptions& options);
 Server ProgressServer(const GlobalOptions& options);
 
-// An insecure channel to `address` that reconnects quickly (the CLI lives
-// for seconds, so the default reconnect backoff of up to two minutes would
-// only hide a server that has just come up).
-std::shared_ptr<grpc::Channel> MakeChannel(absl::string_view address);
+// A channel to `address`, secured as the global options say, that
+// reconnects quickly (the CLI lives for seconds, so the default reconnect
+// backoff of up to two minutes would only hide a server that has just come
+// up).
+std::shared_ptr<grpc::Channel> MakeChannel(const GlobalOptions& options,
+                                           absl::string_view address);
 
 // Runs `call` with a fresh context whose deadline is options.timeout from
 // now, retrying UNAVAILABLE up to 3 times with exponential backoff. The
@@ -130,7 +140,7 @@ class ServiceClient {
   ServiceClient(const GlobalOptions& globals, Server server)
       : globals_(globals),
         server_(std::move(server)),
-        channel_(MakeChannel(server_.address)),
+        channel_(MakeChannel(globals, server_.address)),
         stub_(Service::NewStub(channel_)) {}
 
   Stub* stub() { return stub_.get(); }

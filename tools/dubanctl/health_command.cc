@@ -46,7 +46,7 @@ int RunHealth(const GlobalOptions& globals, const HealthOptions& options) {
   const Server server = options.server == "unit"       ? UnitServer(globals)
                         : options.server == "progress" ? ProgressServer(globals)
                                                        : PlanServer(globals);
-  auto channel = MakeChannel(server.address);
+  auto channel = MakeChannel(globals, server.address);
   auto stub = health::Health::NewStub(channel);
   health::HealthCheckRequest request;
   request.set_service(options.service);

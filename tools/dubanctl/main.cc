@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   CLI::App app(
       "dubanctl: import, inspect and issue work plans (工作要点) on the duban "
       "services.\nServers: --plan-addr / DUBAN_PLAN_ADDR (default "
-      "127.0.0.1:50061).",
+      "127.0.0.1:50061). TLS: --tls-ca-file, --tls-cert-file, --tls-key-file "
+      "(DUBAN_TLS_*), or --plaintext.",
       "dubanctl");
   // Global flags may follow the subcommand: `dubanctl plan list --json`.
   app.fallthrough();
