@@ -24,6 +24,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/support/binaries.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_fixture.h"
 
@@ -36,17 +37,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-const std::string kDubanctl =
-    std::string(DUBAN_BINARY_DIR) + "/tools/dubanctl/dubanctl";
-const std::string kPlanServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/plan/plan-server";
-const std::string kUnitServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/unit/unit-server";
-const std::string kHunan =
-    std::string(DUBAN_TESTDATA) + "/hunan-education-2020.txt";
-const std::string kYiyang =
-    std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt";
 
 // Parses dubanctl --json output into `message`.
 template <typename Message>
@@ -255,7 +245,7 @@ int CountTopLevelSections(const pb::Plan& plan) {
 }
 
 TEST_F(DubanctlTest, ImportsBothSeedsAndListsThem) {
-  ProcessResult r = Ctl({"plan", "import", kHunan, "--id", "hunan-2020"});
+  ProcessResult r = Ctl({"plan", "import", kHunanFile, "--id", "hunan-2020"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("Imported plans/hunan-2020 (DRAFT)"));
   EXPECT_THAT(r.out, HasSubstr("湖南省教育厅"));
@@ -263,7 +253,7 @@ TEST_F(DubanctlTest, ImportsBothSeedsAndListsThem) {
   EXPECT_THAT(r.out, HasSubstr("items"));
   EXPECT_THAT(r.out, Not(HasSubstr("nothing was stored")));
 
-  const pb::ImportPlanResponse yiyang = Import(kYiyang, "yiyang-2020");
+  const pb::ImportPlanResponse yiyang = Import(kYiyangFile, "yiyang-2020");
   EXPECT_TRUE(yiyang.stored());
   EXPECT_EQ(yiyang.plan().name(), "plans/yiyang-2020");
   // The seed prints 9 section headings (two numbered 三) and 39 items.
@@ -292,7 +282,7 @@ TEST_F(DubanctlTest, ImportsBothSeedsAndListsThem) {
 
 TEST_F(DubanctlTest, DryRunStoresNothing) {
   ProcessResult r =
-      Ctl({"plan", "import", kYiyang, "--id", "yiyang-2020", "--dry-run"});
+      Ctl({"plan", "import", kYiyangFile, "--id", "yiyang-2020", "--dry-run"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("Dry run: nothing was stored."));
   EXPECT_THAT(r.out, HasSubstr("plans/yiyang-2020"));
@@ -301,8 +291,8 @@ TEST_F(DubanctlTest, DryRunStoresNothing) {
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_THAT(r.err, StartsWith("error: NOT_FOUND: ")) << r;
 
-  Import(kHunan, "hunan-2020");
-  r = Ctl({"plan", "import", kYiyang, "--dry-run", "--json"});
+  Import(kHunanFile, "hunan-2020");
+  r = Ctl({"plan", "import", kYiyangFile, "--dry-run", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r;
   pb::ImportPlanResponse dry;
   ASSERT_TRUE(ParseJson(r.out, &dry));
@@ -312,14 +302,14 @@ TEST_F(DubanctlTest, DryRunStoresNothing) {
 }
 
 TEST_F(DubanctlTest, ImportShowsWarningsWithLineNumbers) {
-  ProcessResult r = Ctl({"plan", "import", kYiyang, "--dry-run", "--json"});
+  ProcessResult r = Ctl({"plan", "import", kYiyangFile, "--dry-run", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r;
   pb::ImportPlanResponse response;
   ASSERT_TRUE(ParseJson(r.out, &response));
   // The seed repeats section label 三: the importer must say so.
   ASSERT_FALSE(response.warnings().empty());
 
-  r = Ctl({"plan", "import", kYiyang, "--dry-run"});
+  r = Ctl({"plan", "import", kYiyangFile, "--dry-run"});
   ASSERT_EQ(r.exit_code, 0) << r;
   for (const auto& warning : response.warnings()) {
     bool line_shown = false;
@@ -337,7 +327,7 @@ TEST_F(DubanctlTest, ImportShowsWarningsWithLineNumbers) {
 }
 
 TEST_F(DubanctlTest, ItemsByUnitAreExactlyTheItemsNamingTheUnit) {
-  Import(kYiyang, "yiyang-2020");
+  Import(kYiyangFile, "yiyang-2020");
   ProcessResult r = Ctl({"plan", "items", "yiyang-2020", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r;
   pb::ListItemsResponse all;
@@ -378,7 +368,7 @@ TEST_F(DubanctlTest, ItemsByUnitAreExactlyTheItemsNamingTheUnit) {
 }
 
 TEST_F(DubanctlTest, ItemShowsUnitsWithRolesAndKinds) {
-  Import(kYiyang, "yiyang-2020");
+  Import(kYiyangFile, "yiyang-2020");
   // Item 8: （体卫艺科、基教科、职教科、相关科室站）.
   ProcessResult r = Ctl({"plan", "item", "yiyang-2020", "8", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -405,7 +395,7 @@ TEST_F(DubanctlTest, ItemShowsUnitsWithRolesAndKinds) {
 }
 
 TEST_F(DubanctlTest, IssueTwiceFailsWithFailedPrecondition) {
-  ASSERT_NO_FATAL_FAILURE(RegisterUnitsOf(Import(kHunan, "hunan-2020")));
+  ASSERT_NO_FATAL_FAILURE(RegisterUnitsOf(Import(kHunanFile, "hunan-2020")));
   ProcessResult r =
       Ctl({"plan", "issue", "hunan-2020", "--principal", "e2e-supervisor"});
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -439,7 +429,7 @@ TEST_F(DubanctlTest, IssueTwiceFailsWithFailedPrecondition) {
 }
 
 TEST_F(DubanctlTest, StaleEtagIsAborted) {
-  const pb::ImportPlanResponse imported = Import(kHunan, "hunan-2020");
+  const pb::ImportPlanResponse imported = Import(kHunanFile, "hunan-2020");
   ASSERT_NO_FATAL_FAILURE(RegisterUnitsOf(imported));
   const std::string draft_etag = imported.plan().etag();
   ASSERT_FALSE(draft_etag.empty());
@@ -468,7 +458,7 @@ TEST_F(DubanctlTest, UnknownPlanIsNotFound) {
 }
 
 TEST_F(DubanctlTest, JsonOutputIsOneParsableDocument) {
-  Import(kHunan, "hunan-2020");
+  Import(kHunanFile, "hunan-2020");
   ProcessResult r = Ctl({"plan", "get", "hunan-2020", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(Lines(r.out).size(), 1u) << r;

@@ -31,6 +31,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/support/binaries.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_fixture.h"
 
@@ -43,17 +44,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-const std::string kDubanctl =
-    std::string(DUBAN_BINARY_DIR) + "/tools/dubanctl/dubanctl";
-const std::string kPlanServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/plan/plan-server";
-const std::string kUnitServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/unit/unit-server";
-const std::string kHunanFile =
-    std::string(DUBAN_TESTDATA) + "/hunan-education-2020.txt";
-const std::string kYiyangFile =
-    std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt";
 
 // Every test finishes well inside this, or fails saying so.
 constexpr absl::Duration kTestBudget = absl::Seconds(100);

@@ -28,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/support/binaries.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_fixture.h"
 
@@ -39,17 +40,6 @@ namespace ppb = ::duban::plan::v1;
 namespace upb = ::duban::unit::v1;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-const std::string kDubanctl =
-    std::string(DUBAN_BINARY_DIR) + "/tools/dubanctl/dubanctl";
-const std::string kPlanServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/plan/plan-server";
-const std::string kUnitServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/unit/unit-server";
-const std::string kProgressServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/progress/progress-server";
-const std::string kYiyangFile =
-    std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt";
 
 constexpr absl::Duration kTestBudget = absl::Seconds(570);
 constexpr absl::Duration kCommandTimeout = absl::Seconds(20);

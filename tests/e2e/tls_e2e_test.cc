@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/binaries.h"
 #include "tests/support/certs.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_fixture.h"
@@ -24,17 +25,6 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-const std::string kDubanctl =
-    std::string(DUBAN_BINARY_DIR) + "/tools/dubanctl/dubanctl";
-const std::string kPlanServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/plan/plan-server";
-const std::string kUnitServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/unit/unit-server";
-const std::string kProgressServer =
-    std::string(DUBAN_BINARY_DIR) + "/services/progress/progress-server";
-const std::string kYiyangFile =
-    std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt";
 
 constexpr absl::Duration kCommandTimeout = absl::Seconds(30);
 
