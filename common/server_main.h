@@ -1,7 +1,9 @@
 // What every server's main() shares: the common flags (--listen, --redis,
 // --redis_user, --redis_password_file, --redis_pool, --reflection,
-// --log_level, --shutdown_seconds; each also DUBAN_<FLAG>), validated into
-// a config, or one clear line on stderr and exit status 2.
+// --log_level, --shutdown_seconds, --metrics_listen, --health_listen,
+// --request_log; each also DUBAN_<FLAG>), validated into a config, or one
+// clear line on stderr and exit status 2. The config counts Redis failures
+// into duban_redis_errors_total (common/observability.h).
 #ifndef DUBAN_COMMON_SERVER_MAIN_H_
 #define DUBAN_COMMON_SERVER_MAIN_H_
 

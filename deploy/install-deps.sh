@@ -9,6 +9,7 @@ readonly PACKAGES=(
   libabsl-dev libhiredis-dev redis-server redis-tools
   libgtest-dev libgmock-dev libbenchmark-dev
   pkg-config cmake g++ ccache grpc-proto libcli11-dev libssl-dev clang-format
+  libcpp-httplib-dev
 )
 
 missing=()
