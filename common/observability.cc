@@ -149,8 +149,11 @@ class CallObserver : public Interceptor {
 class ObserverFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit ObserverFactory(const ObservabilityOptions& options)
-      : program_(options.program), request_log_(options.request_log) {
+  ObserverFactory(const ObservabilityOptions& options,
+                  const std::vector<std::string>& services)
+      : program_(options.program),
+        request_log_(options.request_log),
+        preset_(Preset(services)) {
     GetFamilies().build_info->WithLabels({program_, DUBAN_VERSION})->Set(1);
   }
 
@@ -158,7 +161,6 @@ class ObserverFactory
     return new CallObserver(this, info, SeriesFor(info->method()));
   }
 
-  const std::string& program() const { return program_; }
   bool request_log() const { return request_log_; }
 
   metrics::Counter* CounterFor(MethodSeries* series, int code) {
@@ -174,23 +176,42 @@ class ObserverFactory
   }
 
  private:
-  MethodSeries* SeriesFor(const char* method) {
-    absl::string_view name = method == nullptr ? "" : method;
-    absl::ConsumePrefix(&name, "/");
-    {
-      absl::ReaderMutexLock lock(&mu_);
-      auto it = methods_.find(name);
-      if (it != methods_.end()) return it->second.get();
+  using SeriesMap =
+      absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>>;
+
+  // The methods of `services` and gRPC's own, known before the first call.
+  SeriesMap Preset(const std::vector<std::string>& services) const {
+    SeriesMap preset;
+    for (absl::string_view name : kBuiltinMethods) {
+      preset.emplace(std::string(name), NewSeries(name));
     }
-    // Only methods a service defines get their own series, so that calls to
-    // made-up names cannot grow the metrics without bound.
+    for (const std::string& service : services) {
+      const google::protobuf::ServiceDescriptor* descriptor =
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+              service);
+      if (descriptor == nullptr) continue;
+      for (int i = 0; i < descriptor->method_count(); ++i) {
+        const std::string name =
+            absl::StrCat(service, "/", descriptor->method(i)->name());
+        preset.emplace(name, NewSeries(name));
+      }
+    }
+    return preset;
+  }
+
+  // Series for a method: its own when a service of the process defines it,
+  // else the shared "unknown" one, so that calls to made-up names cannot
+  // grow the metrics without bound.
+  std::unique_ptr<MethodSeries> NewSeries(absl::string_view name) const {
     auto series = std::make_unique<MethodSeries>();
-    const google::protobuf::MethodDescriptor* descriptor =
-        google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-            absl::StrReplaceAll(name, {{"/", "."}}));
     series->builtin =
         std::find(std::begin(kBuiltinMethods), std::end(kBuiltinMethods),
                   name) != std::end(kBuiltinMethods);
+    const google::protobuf::MethodDescriptor* descriptor =
+        name.empty()
+            ? nullptr
+            : google::protobuf::DescriptorPool::generated_pool()
+                  ->FindMethodByName(absl::StrReplaceAll(name, {{"/", "."}}));
     const bool known = descriptor != nullptr || series->builtin;
     series->label = known ? std::string(name) : "unknown";
     // duban's services are generated, protobuf-typed handlers, so the
@@ -208,18 +229,36 @@ class ObserverFactory
     }
     series->latency =
         GetFamilies().latency->WithLabels({program_, series->label});
+    return series;
+  }
+
+  MethodSeries* SeriesFor(const char* method) {
+    absl::string_view name = method == nullptr ? "" : method;
+    absl::ConsumePrefix(&name, "/");
+    // The usual case: a method of the server's service, without a lock.
+    auto preset = preset_.find(name);
+    if (preset != preset_.end()) return preset->second.get();
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = others_.find(name);
+      if (it != others_.end()) return it->second.get();
+    }
+    std::unique_ptr<MethodSeries> series = NewSeries(name);
+    // Every unknown method shares the entry "".
+    const std::string key =
+        series->label == "unknown" ? std::string() : std::string(name);
     absl::MutexLock lock(&mu_);
-    auto [it, inserted] = methods_.try_emplace(
-        known ? std::string(name) : std::string(), std::move(series));
+    auto [it, inserted] = others_.try_emplace(key, std::move(series));
     return it->second.get();
   }
 
   const std::string program_;
   const bool request_log_;
+  // By method name without the leading slash; never changes.
+  const SeriesMap preset_;
   absl::Mutex mu_;
-  // By method name without the leading slash; "" holds every unknown one.
-  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> methods_
-      ABSL_GUARDED_BY(mu_);
+  // Methods of other services; "" holds every unknown one.
+  SeriesMap others_ ABSL_GUARDED_BY(mu_);
 };
 
 void CallObserver::Intercept(InterceptorBatchMethods* methods) {
@@ -408,8 +447,9 @@ absl::Status ValidateObservabilityOptions(const ObservabilityOptions& options) {
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-NewObservabilityInterceptorFactory(const ObservabilityOptions& options) {
-  return std::make_unique<ObserverFactory>(options);
+NewObservabilityInterceptorFactory(const ObservabilityOptions& options,
+                                   const std::vector<std::string>& services) {
+  return std::make_unique<ObserverFactory>(options, services);
 }
 
 std::function<void(const absl::Status&)> RedisErrorCounter(

@@ -32,6 +32,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -62,8 +63,12 @@ struct ObservabilityOptions {
 absl::Status ValidateObservabilityOptions(const ObservabilityOptions& options);
 
 // The interceptor that counts, times and logs every call of a server.
+// `services` are the full names of the server's services
+// ("duban.plan.v1.PlanService"): their methods' series are made up front
+// and found without a lock on each call; other methods take a shared lock.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-NewObservabilityInterceptorFactory(const ObservabilityOptions& options);
+NewObservabilityInterceptorFactory(const ObservabilityOptions& options,
+                                   const std::vector<std::string>& services);
 
 // For RedisOptions::on_error: counts into duban_redis_errors_total.
 std::function<void(const absl::Status&)> RedisErrorCounter(

@@ -240,8 +240,8 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
-  interceptors.push_back(
-      NewObservabilityInterceptorFactory(options.observability));
+  interceptors.push_back(NewObservabilityInterceptorFactory(
+      options.observability, {options.service_name}));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
