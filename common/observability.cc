@@ -39,7 +39,8 @@ using ::grpc::experimental::Interceptor;
 using ::grpc::experimental::InterceptorBatchMethods;
 using ::grpc::experimental::ServerRpcInfo;
 
-// Client-supplied x-request-id values longer than this are cut.
+// Request ids (client-supplied, possibly before validation) longer than
+// this are cut in logs.
 constexpr size_t kMaxRequestIdBytes = 128;
 constexpr int kNumCodes = 17;  // OK .. UNAUTHENTICATED
 
@@ -284,7 +285,7 @@ void CallObserver::Intercept(InterceptorBatchMethods* methods) {
     if (message != nullptr && message->GetDescriptor() == series_->input_type) {
       std::string id =
           message->GetReflection()->GetString(*message, series_->request_id);
-      if (!id.empty()) request_id_ = std::move(id);
+      if (!id.empty()) request_id_ = id.substr(0, kMaxRequestIdBytes);
     }
   }
   if (methods->QueryInterceptionHookPoint(

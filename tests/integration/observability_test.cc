@@ -299,8 +299,11 @@ TEST_F(ObservabilityTest, LogsOneLinePerCall) {
     ASSERT_EQ(IssueBadPlan("req-43", "meta-8").error_code(),
               grpc::StatusCode::INVALID_ARGUMENT);
     ASSERT_TRUE(ListPlans().ok());
+    // Ids are cut to 128 bytes in the log.
+    ASSERT_EQ(IssueBadPlan(std::string(1000, 'x')).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
   });
-  ASSERT_EQ(lines.size(), 4u);
+  ASSERT_EQ(lines.size(), 5u);
   for (const std::string& line : lines) {
     EXPECT_TRUE(absl::StartsWith(line, "{") && absl::EndsWith(line, "}"))
         << line;
@@ -318,6 +321,8 @@ TEST_F(ObservabilityTest, LogsOneLinePerCall) {
   EXPECT_THAT(lines[1], HasSubstr("\"request_id\":\"meta-7\""));
   EXPECT_THAT(lines[2], HasSubstr("\"request_id\":\"req-43\""));
   EXPECT_THAT(lines[3], Not(HasSubstr("request_id")));
+  EXPECT_THAT(lines[4], HasSubstr(absl::StrCat("\"request_id\":\"",
+                                               std::string(128, 'x'), "\"")));
 }
 
 TEST_F(ObservabilityTest, RequestLogCanBeTurnedOffWhileMetricsCount) {
