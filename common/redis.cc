@@ -430,7 +430,8 @@ absl::StatusOr<RedisReply> RedisPool::Command(
     DiscardIfUnavailable(result.status(), conn);
     return absl::OkStatus();
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) return Observe(s);
+  if (!result.ok()) return Observe(result.status());
   return result;
 }
 
@@ -472,8 +473,8 @@ absl::StatusOr<std::vector<RedisReply>> RedisPool::Pipeline(
     }
     return absl::OkStatus();
   });
-  if (!s.ok()) return s;
-  if (!first_error.ok()) return first_error;
+  if (!s.ok()) return Observe(s);
+  if (!first_error.ok()) return Observe(first_error);
   return replies;
 }
 
@@ -528,8 +529,19 @@ absl::StatusOr<RedisReply> RedisPool::Eval(
     DiscardIfUnavailable(result.status(), conn);
     return absl::OkStatus();
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) return Observe(s);
+  if (!result.ok()) return Observe(result.status());
   return result;
+}
+
+absl::Status RedisPool::Observe(absl::Status s) const {
+  // Scripts report domain outcomes (ABORTED, NOT_FOUND, ...) as error
+  // replies; only these codes mean Redis itself failed.
+  if (options_.on_error && (absl::IsUnavailable(s) || absl::IsInternal(s) ||
+                            absl::IsResourceExhausted(s))) {
+    options_.on_error(s);
+  }
+  return s;
 }
 
 absl::Status RedisPool::Ping() {

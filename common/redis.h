@@ -67,6 +67,10 @@ struct RedisOptions {
   // How long the sentinels' answer is trusted before they are asked again
   // (sooner after a failure).
   absl::Duration sentinel_refresh = absl::Seconds(5);
+  // Called (on the calling thread) with every failed call: Redis
+  // unreachable, a timeout, a lost connection, no free connection, or an
+  // error reply other than a script's DUBAN:<CODE>. For metrics; optional.
+  std::function<void(const absl::Status&)> on_error;
 };
 
 // Parses "host:port" (port 1-65535) into options.host/port; INVALID_ARGUMENT
@@ -127,6 +131,8 @@ class RedisPool {
   absl::Status WithConnection(
       const std::function<absl::Status(Connection&)>& fn);
   bool CanAcquire() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reports a failure to options_.on_error; returns `s`.
+  absl::Status Observe(absl::Status s) const;
 
   const RedisOptions options_;
   // Set when options_.sentinels is not empty.

@@ -60,11 +60,13 @@ class RunningServerImpl : public RunningServer {
  public:
   RunningServerImpl(ServerOptions options,
                     std::unique_ptr<grpc::CallbackGenericService> unimplemented,
-                    std::unique_ptr<grpc::Server> server, int port)
+                    std::unique_ptr<grpc::Server> server, int port,
+                    std::unique_ptr<ObservabilityEndpoints> endpoints)
       : options_(std::move(options)),
         unimplemented_(std::move(unimplemented)),
         server_(std::move(server)),
-        port_(port) {}
+        port_(port),
+        endpoints_(std::move(endpoints)) {}
 
   ~RunningServerImpl() override { Shutdown(); }
 
@@ -87,6 +89,8 @@ class RunningServerImpl : public RunningServer {
   }
 
   int port() const override { return port_; }
+  int metrics_port() const override { return endpoints_->metrics_port(); }
+  int health_port() const override { return endpoints_->health_port(); }
 
   void Shutdown() override {
     absl::call_once(shutdown_once_, [this] {
@@ -100,6 +104,7 @@ class RunningServerImpl : public RunningServer {
         SetServing(false);
         // Freezes every status at NOT_SERVING and ends Watch streams.
         server_->GetHealthCheckService()->Shutdown();
+        endpoints_->FreezeHealth();
       }
       Log(LogLevel::kInfo, "shutting down",
           {{"service", options_.service_name},
@@ -110,6 +115,8 @@ class RunningServerImpl : public RunningServer {
       server_->Shutdown(std::chrono::system_clock::now() +
                         absl::ToChronoMilliseconds(grace));
       server_->Wait();
+      // Metrics stay scrapeable until the calls have drained.
+      endpoints_->Shutdown();
       Log(LogLevel::kInfo, "shut down", {{"service", options_.service_name}});
       absl::MutexLock lock(&mu_);
       shut_down_ = true;
@@ -156,6 +163,8 @@ class RunningServerImpl : public RunningServer {
     }
     // The overall status; SetServingStatus(bool) would touch every name.
     health->SetServingStatus("", serving);
+    endpoints_->SetServingStatus(options_.service_name, serving);
+    endpoints_->SetServingStatus("", serving);
   }
 
   const ServerOptions options_;
@@ -163,6 +172,7 @@ class RunningServerImpl : public RunningServer {
   const std::unique_ptr<grpc::CallbackGenericService> unimplemented_;
   const std::unique_ptr<grpc::Server> server_;
   const int port_;
+  const std::unique_ptr<ObservabilityEndpoints> endpoints_;
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -197,6 +207,8 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     const ServerOptions& options, const std::vector<grpc::Service*>& services) {
   absl::Status valid = ValidateHostPort("listen", options.listen);
   if (!valid.ok()) return valid;
+  valid = ValidateObservabilityOptions(options.observability);
+  if (!valid.ok()) return valid;
   if (options.max_message_bytes <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_message_bytes must be positive (got ",
@@ -228,6 +240,12 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   if (!options.enable_reflection) {
     builder.SetOption(std::make_unique<WithoutReflection>());
   }
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(NewObservabilityInterceptorFactory(
+      options.observability, {options.service_name}));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   // Two servers on one port would silently share connections.
@@ -258,8 +276,16 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
         absl::StrCat("cannot listen on ", options.listen,
                      " (address in use, not local, or not resolvable)"));
   }
+  server->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
+  absl::StatusOr<std::unique_ptr<ObservabilityEndpoints>> endpoints =
+      StartObservabilityEndpoints(options.observability);
+  if (!endpoints.ok()) {
+    server->Shutdown();
+    return endpoints.status();
+  }
   auto running = std::make_unique<RunningServerImpl>(
-      options, std::move(unimplemented), std::move(server), selected_port);
+      options, std::move(unimplemented), std::move(server), selected_port,
+      *std::move(endpoints));
   running->StartReadinessThread();
   return running;
 }
@@ -299,6 +325,11 @@ int RunServerUntilSignal(const ServerOptions& options,
        {"listen", options.listen},
        {"port", (*server)->port()},
        {"transport", DescribeServerTls(options.tls)},
+       {"metrics_listen", options.observability.metrics_listen},
+       {"metrics_port", (*server)->metrics_port()},
+       {"health_listen", options.observability.health_listen},
+       {"health_port", (*server)->health_port()},
+       {"request_log", options.observability.request_log},
        {"reflection", options.enable_reflection},
        {"max_message_bytes", options.max_message_bytes},
        {"max_connection_age", absl::FormatDuration(options.max_connection_age)},

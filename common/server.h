@@ -1,8 +1,10 @@
 // gRPC server bootstrap shared by the services: listening (TLS or mutual TLS
 // from certificate files, see common/tls.h; plaintext only when asked for),
 // the standard health service (grpc.health.v1) whose status follows Redis
-// reachability, optional reflection, keepalive and message-size limits, and
-// graceful shutdown on SIGTERM/SIGINT with a deadline.
+// reachability (and "liveness", SERVING while the process runs), optional
+// reflection, keepalive and message-size limits, metrics, request logs and a
+// health-only listener (common/observability.h), and graceful shutdown on
+// SIGTERM/SIGINT with a deadline.
 #ifndef DUBAN_COMMON_SERVER_H_
 #define DUBAN_COMMON_SERVER_H_
 
@@ -14,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/observability.h"
 #include "common/tls.h"
 #include "grpcpp/grpcpp.h"
 
@@ -41,6 +44,8 @@ struct ServerOptions {
   // Returns OK while the service's dependencies (Redis) are reachable; the
   // health service reports NOT_SERVING otherwise. May be empty.
   std::function<absl::Status()> readiness_probe;
+  // Metrics, request logs and the health-only listener.
+  ObservabilityOptions observability;
 };
 
 // A started server. Destroying it shuts it down (with the deadline).
@@ -56,11 +61,14 @@ class RunningServer {
   virtual void Wait() = 0;
   // Runs the readiness probe now and updates the health status.
   virtual void CheckReadiness() = 0;
+  // The bound ports of --metrics_listen and --health_listen; 0 when off.
+  virtual int metrics_port() const = 0;
+  virtual int health_port() const = 0;
 };
 
 // Builds and starts a server for `services` (not owned; must outlive it).
-// Fails with INVALID_ARGUMENT for a bad listen address or TLS options and
-// UNAVAILABLE when the port cannot be bound.
+// Fails with INVALID_ARGUMENT for a bad listen address (main, metrics or
+// health) or TLS options, and UNAVAILABLE when a port cannot be bound.
 absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     const ServerOptions& options, const std::vector<grpc::Service*>& services);
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/observability.h"
 #include "common/redis_sentinel.h"
 #include "common/tls_flags.h"
 
@@ -35,6 +36,13 @@ ABSL_FLAG(bool, reflection, false, "Enable gRPC server reflection");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(int, shutdown_seconds, 10,
           "How long in-flight calls get to finish on SIGTERM, 0-600");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Address serving Prometheus metrics at GET /metrics over HTTP, "
+          "HOST:PORT (empty: off)");
+ABSL_FLAG(std::string, health_listen, "",
+          "Address of a plaintext gRPC listener serving only grpc.health.v1, "
+          "for probes, HOST:PORT (empty: off)");
+ABSL_FLAG(bool, request_log, true, "Log one JSON line per finished call");
 
 namespace duban {
 
@@ -142,6 +150,15 @@ ServerConfig ParseServerConfig(int argc, char** argv, absl::string_view program,
   config.server.enable_reflection = absl::GetFlag(FLAGS_reflection);
   config.server.shutdown_deadline = absl::Seconds(shutdown_seconds);
   ApplyTlsFlags(program, &config);
+  ObservabilityOptions& observability = config.server.observability;
+  observability.program = std::string(program);
+  observability.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  observability.health_listen = absl::GetFlag(FLAGS_health_listen);
+  observability.request_log = absl::GetFlag(FLAGS_request_log);
+  if (auto s = ValidateObservabilityOptions(observability); !s.ok()) {
+    fail(s.message());
+  }
+  config.redis.on_error = RedisErrorCounter(program);
   return config;
 }
 

@@ -1,8 +1,10 @@
 // What every server's main() shares: the common flags (--listen, --redis,
 // --redis_user, --redis_password_file, --redis_pool, --reflection,
-// --log_level, --shutdown_seconds, and the TLS flags of common/tls_flags.h;
-// each also DUBAN_<FLAG>), validated into a config, or one clear line on
-// stderr and exit status 2.
+// --log_level, --shutdown_seconds, --metrics_listen, --health_listen,
+// --request_log, and the TLS flags of common/tls_flags.h; each also
+// DUBAN_<FLAG>), validated into a config, or one clear line on stderr and
+// exit status 2. The config counts Redis failures into
+// duban_redis_errors_total (common/observability.h).
 //
 // Sentinel discovery (common/redis_sentinel.h): --redis_sentinels
 // (HOST:PORT,HOST:PORT,...) finds the primary named --redis_master_name

@@ -10,6 +10,7 @@ readonly PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pkg-config cmake g++ ccache grpc-proto libcli11-dev libssl-dev clang-format
   openssl
+  libcpp-httplib-dev
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/observability.h"
 #include "common/server_main.h"
 #include "common/status.h"
 #include "services/progress/directory.h"
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
 
   duban::progress::WatchOptions watch;
   watch.max_watchers = max_watchers;
+  watch.watchers_gauge = duban::WatchersGauge("progress-server");
   duban::RedisPool pool(config.redis);
   // Watchers block in XREAD on a pool of their own, one connection each, so
   // they never starve the calls; a read waits at most poll_wait.

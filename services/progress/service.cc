@@ -80,8 +80,13 @@ grpc::Status ProgressServiceImpl::WatchEvents(
   }
   struct Release {
     std::atomic<int>* n;
-    ~Release() { n->fetch_sub(1); }
-  } release{&watchers_};
+    metrics::Gauge* gauge;
+    ~Release() {
+      n->fetch_sub(1);
+      if (gauge != nullptr) gauge->Add(-1);
+    }
+  } release{&watchers_, watch_.watchers_gauge};
+  if (watch_.watchers_gauge != nullptr) watch_.watchers_gauge->Add(1);
 
   auto position = domain_->StartWatch(*request);
   if (!position.ok()) return ToGrpcStatus(position.status());

@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "absl/time/time.h"
+#include "common/metrics.h"
 #include "duban/progress/v1/progress_service.grpc.pb.h"
 #include "services/progress/progress_domain.h"
 
@@ -23,6 +24,8 @@ struct WatchOptions {
   absl::Duration poll_wait = absl::Seconds(1);
   // Events sent per read at most.
   int batch = 100;
+  // Follows the number of watchers served (duban_watchers); optional.
+  metrics::Gauge* watchers_gauge = nullptr;
 };
 
 class ProgressServiceImpl final : public v1::ProgressService::Service {

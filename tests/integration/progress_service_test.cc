@@ -2,7 +2,8 @@
 // services in-process, all on a real redis-server: a seed plan imported,
 // its units created, issued, scheduled; then every progress call and its
 // error codes, idempotency under concurrent retries, and the event feed
-// resumed across a disconnect and across two progress servers.
+// resumed across a disconnect and across two progress servers, with the
+// watchers gauge following the open streams.
 #include <fstream>
 #include <memory>
 #include <set>
@@ -12,6 +13,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/metrics.h"
+#include "common/observability.h"
 #include "common/server.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
 #include "duban/progress/v1/progress_service.grpc.pb.h"
@@ -52,11 +56,14 @@ ClientTlsOptions Plaintext() {
   tls.plaintext = true;
   return tls;
 }
+// The `service` label of this test's metrics.
+constexpr char kProgram[] = "progress-service-test";
 
 std::unique_ptr<RunningServer> Start(const std::vector<grpc::Service*>& s) {
   ServerOptions options;
   options.listen = "127.0.0.1:0";
   options.tls.plaintext = true;
+  options.observability.program = kProgram;
   options.shutdown_deadline = absl::Seconds(2);
   auto started = StartServer(options, s);
   EXPECT_TRUE(started.ok()) << started.status();
@@ -82,7 +89,8 @@ struct ProgressReplica {
         plans(&plan_client),
         assignments(&unit_client),
         domain(&store, &plans, &assignments, std::move(clock)),
-        service(&domain, WatchOptions{4, absl::Milliseconds(200), 100}) {
+        service(&domain, WatchOptions{4, absl::Milliseconds(200), 100,
+                                      WatchersGauge(kProgram)}) {
     server = Start({&service});
     if (server) stub = Connect<v1::ProgressService>(*server);
   }
@@ -605,7 +613,58 @@ TEST_F(ProgressServiceTest, WatchersBeyondTheCapAreRefusedUntilOneLeaves) {
     w->context.TryCancel();
     w->reader->Finish().IgnoreError();
   }
-}
+  // Polls `condition` until it holds or 10 s pass (the server notices a
+  // cancelled watch within one poll_wait).
+  template <typename Fn>
+  bool Eventually(Fn condition) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (!condition()) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return true;
+  }
+
+  TEST_F(ProgressServiceTest, WatchersGaugeFollowsOpenStreams) {
+    metrics::Gauge* gauge = WatchersGauge(kProgram);
+    // Watches of earlier tests end within a poll.
+    ASSERT_TRUE(Eventually([&] { return gauge->Value() == 0; }));
+    const std::string cancelled = absl::StrCat(
+        "duban_rpc_requests_total{service=\"", kProgram,
+        "\",method=\"duban.progress.v1.ProgressService/WatchEvents\",code=\""
+        "CANCELLED\"} ");
+    auto count_cancelled = [&] {
+      const std::string text = metrics::DefaultRegistry().Expose();
+      const size_t at = text.find(cancelled);
+      if (at == std::string::npos) return 0;
+      return std::stoi(text.substr(at + cancelled.size()));
+    };
+    const int cancelled_before = count_cancelled();
+
+    v1::WatchEventsRequest request;
+    request.set_plan("plans/yy2020");
+    grpc::ClientContext first_context;
+    auto first =
+        stack_->replicas[0]->stub->WatchEvents(&first_context, request);
+    grpc::ClientContext second_context;
+    auto second =
+        stack_->replicas[1]->stub->WatchEvents(&second_context, request);
+    ASSERT_TRUE(Eventually([&] { return gauge->Value() == 2; }));
+    EXPECT_THAT(metrics::DefaultRegistry().Expose(),
+                HasSubstr(absl::StrCat("duban_watchers{service=\"", kProgram,
+                                       "\"} 2\n")));
+
+    first_context.TryCancel();
+    first->Finish().IgnoreError();
+    ASSERT_TRUE(Eventually([&] { return gauge->Value() == 1; }));
+    second_context.TryCancel();
+    second->Finish().IgnoreError();
+    ASSERT_TRUE(Eventually([&] { return gauge->Value() == 0; }));
+    // Each stream is counted once, when it ends.
+    EXPECT_TRUE(
+        Eventually([&] { return count_cancelled() == cancelled_before + 2; }));
+    EXPECT_EQ(count_cancelled(), cancelled_before + 2);
+  }
 
 }  // namespace
 }  // namespace duban::progress
