@@ -123,6 +123,7 @@ class FakeProbe {
 ServerOptions Options(const std::string& program) {
   ServerOptions o;
   o.listen = "127.0.0.1:0";
+  o.tls.plaintext = true;
   o.service_name = kService;
   o.shutdown_deadline = absl::Seconds(2);
   o.readiness_interval = absl::Hours(1);
@@ -138,8 +139,10 @@ class ObservabilityTest : public RedisTest {
   void SetUp() override {
     RedisTest::SetUp();
     store_ = std::make_unique<plan::RedisPlanStore>(&pool());
+    ClientTlsOptions plaintext;
+    plaintext.plaintext = true;
     units_ = std::make_unique<plan::GrpcUnitDirectory>(
-        absl::StrCat("127.0.0.1:", FreeLoopbackPort()));
+        absl::StrCat("127.0.0.1:", FreeLoopbackPort()), plaintext);
     domain_ = std::make_unique<plan::PlanDomain>(store_.get(), units_.get());
     service_ = std::make_unique<plan::PlanServiceImpl>(domain_.get());
   }
@@ -502,12 +505,14 @@ TEST(ObservabilityOptionsTest, PortsInUseAreRefusedNamingTheFlag) {
 
 // The flags as main() parses them: a bad value exits with status 2 and a
 // line naming the flag.
-void ParseArgs(std::vector<std::string> args) {
+// (--plaintext: transport security is not what is tested.)
+ServerConfig ParseArgs(std::vector<std::string> args) {
+  args.push_back("--plaintext");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  ParseServerConfig(static_cast<int>(args.size()), argv.data(), "obs-server",
-                    "127.0.0.1:0", kService);
+  return ParseServerConfig(static_cast<int>(args.size()), argv.data(),
+                           "obs-server", "127.0.0.1:0", kService);
 }
 
 TEST(ObservabilityFlagsDeathTest, BadFlagValuesExitNamingTheFlag) {
@@ -518,15 +523,9 @@ TEST(ObservabilityFlagsDeathTest, BadFlagValuesExitNamingTheFlag) {
 }
 
 TEST(ObservabilityFlagsTest, FlagsReachTheConfig) {
-  std::vector<std::string> args = {
-      "obs-server", "--metrics_listen=0.0.0.0:9464",
-      "--health_listen=127.0.0.1:9465", "--request_log=false"};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   ServerConfig config =
-      ParseServerConfig(static_cast<int>(args.size()), argv.data(),
-                        "obs-server", "127.0.0.1:0", kService);
+      ParseArgs({"obs-server", "--metrics_listen=0.0.0.0:9464",
+                 "--health_listen=127.0.0.1:9465", "--request_log=false"});
   EXPECT_EQ(config.server.observability.program, "obs-server");
   EXPECT_EQ(config.server.observability.metrics_listen, "0.0.0.0:9464");
   EXPECT_EQ(config.server.observability.health_listen, "127.0.0.1:9465");

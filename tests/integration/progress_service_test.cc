@@ -613,58 +613,59 @@ TEST_F(ProgressServiceTest, WatchersBeyondTheCapAreRefusedUntilOneLeaves) {
     w->context.TryCancel();
     w->reader->Finish().IgnoreError();
   }
-  // Polls `condition` until it holds or 10 s pass (the server notices a
-  // cancelled watch within one poll_wait).
-  template <typename Fn>
-  bool Eventually(Fn condition) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!condition()) {
-      if (absl::Now() > deadline) return false;
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return true;
+}
+
+// Polls `condition` until it holds or 10 s pass (the server notices a
+// cancelled watch within one poll_wait).
+template <typename Fn>
+bool Eventually(Fn condition) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!condition()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
   }
+  return true;
+}
 
-  TEST_F(ProgressServiceTest, WatchersGaugeFollowsOpenStreams) {
-    metrics::Gauge* gauge = WatchersGauge(kProgram);
-    // Watches of earlier tests end within a poll.
-    ASSERT_TRUE(Eventually([&] { return gauge->Value() == 0; }));
-    const std::string cancelled = absl::StrCat(
-        "duban_rpc_requests_total{service=\"", kProgram,
-        "\",method=\"duban.progress.v1.ProgressService/WatchEvents\",code=\""
-        "CANCELLED\"} ");
-    auto count_cancelled = [&] {
-      const std::string text = metrics::DefaultRegistry().Expose();
-      const size_t at = text.find(cancelled);
-      if (at == std::string::npos) return 0;
-      return std::stoi(text.substr(at + cancelled.size()));
-    };
-    const int cancelled_before = count_cancelled();
+TEST_F(ProgressServiceTest, WatchersGaugeFollowsOpenStreams) {
+  metrics::Gauge* gauge = WatchersGauge(kProgram);
+  // Watches of earlier tests end within a poll.
+  ASSERT_TRUE(Eventually([&] { return gauge->Value() == 0; }));
+  const std::string cancelled = absl::StrCat(
+      "duban_rpc_requests_total{service=\"", kProgram,
+      "\",method=\"duban.progress.v1.ProgressService/WatchEvents\",code=\""
+      "CANCELLED\"} ");
+  auto count_cancelled = [&] {
+    const std::string text = metrics::DefaultRegistry().Expose();
+    const size_t at = text.find(cancelled);
+    if (at == std::string::npos) return 0;
+    return std::stoi(text.substr(at + cancelled.size()));
+  };
+  const int cancelled_before = count_cancelled();
 
-    v1::WatchEventsRequest request;
-    request.set_plan("plans/yy2020");
-    grpc::ClientContext first_context;
-    auto first =
-        stack_->replicas[0]->stub->WatchEvents(&first_context, request);
-    grpc::ClientContext second_context;
-    auto second =
-        stack_->replicas[1]->stub->WatchEvents(&second_context, request);
-    ASSERT_TRUE(Eventually([&] { return gauge->Value() == 2; }));
-    EXPECT_THAT(metrics::DefaultRegistry().Expose(),
-                HasSubstr(absl::StrCat("duban_watchers{service=\"", kProgram,
-                                       "\"} 2\n")));
+  v1::WatchEventsRequest request;
+  request.set_plan("plans/yy2020");
+  grpc::ClientContext first_context;
+  auto first = stack_->replicas[0]->stub->WatchEvents(&first_context, request);
+  grpc::ClientContext second_context;
+  auto second =
+      stack_->replicas[1]->stub->WatchEvents(&second_context, request);
+  ASSERT_TRUE(Eventually([&] { return gauge->Value() == 2; }));
+  EXPECT_THAT(metrics::DefaultRegistry().Expose(),
+              HasSubstr(absl::StrCat("duban_watchers{service=\"", kProgram,
+                                     "\"} 2\n")));
 
-    first_context.TryCancel();
-    first->Finish().IgnoreError();
-    ASSERT_TRUE(Eventually([&] { return gauge->Value() == 1; }));
-    second_context.TryCancel();
-    second->Finish().IgnoreError();
-    ASSERT_TRUE(Eventually([&] { return gauge->Value() == 0; }));
-    // Each stream is counted once, when it ends.
-    EXPECT_TRUE(
-        Eventually([&] { return count_cancelled() == cancelled_before + 2; }));
-    EXPECT_EQ(count_cancelled(), cancelled_before + 2);
-  }
+  first_context.TryCancel();
+  first->Finish().IgnoreError();
+  ASSERT_TRUE(Eventually([&] { return gauge->Value() == 1; }));
+  second_context.TryCancel();
+  second->Finish().IgnoreError();
+  ASSERT_TRUE(Eventually([&] { return gauge->Value() == 0; }));
+  // Each stream is counted once, when it ends.
+  EXPECT_TRUE(
+      Eventually([&] { return count_cancelled() == cancelled_before + 2; }));
+  EXPECT_EQ(count_cancelled(), cancelled_before + 2);
+}
 
 }  // namespace
 }  // namespace duban::progress
