@@ -93,7 +93,8 @@ absl::StatusOr<WriteResult> MemoryProgressStore::WriteReport(
   }
   StoredReport stored{write.report, version + 1};
   plan.reports[write.report_id] = stored;
-  ++plan.item_versions[std::string(ItemIdOf(write.report_id))];
+  const std::string item_id(ItemIdOf(write.report_id));
+  const int64_t item_version = plan.item_versions[item_id]++;
   std::vector<v1::Revision>& revisions = plan.revisions[write.report_id];
   if (write.append_revision || revisions.empty()) {
     revisions.push_back(write.report.latest());
@@ -105,6 +106,18 @@ absl::StatusOr<WriteResult> MemoryProgressStore::WriteReport(
   }
   result.stored = std::move(stored);
   result.cursor = Append(plan, write.event);
+  if (write.health && write.health->expected_item_version == item_version) {
+    result.health_recorded = true;
+    plan.rollups[item_id] = write.health->cache_entry;
+    auto it = plan.health.find(item_id);
+    if (it == plan.health.end() || it->second != write.health->health) {
+      v1::Event event = write.health->event;
+      event.set_previous_health(it == plan.health.end() ? v1::HEALTH_UNSPECIFIED
+                                                        : it->second);
+      plan.health[item_id] = write.health->health;
+      Append(plan, std::move(event));
+    }
+  }
   return result;
 }
 

@@ -454,6 +454,21 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
 
   const absl::CivilDay due =
       DueDate(period, schedule.schedule.due_days_after_period_end());
+  // The report's version when the item's briefs were read: a write on a
+  // version read later (after a conflict) leaves the health to
+  // UpdateItemHealth.
+  const int64_t read_version = read.report ? read.report->version : 0;
+  // What the item's health is computed from, with the item's briefs read
+  // before the write: the health after it goes into the same write.
+  PlanView view;
+  view.snapshot = plan;
+  view.schedule = schedule.schedule;
+  view.schedule_version = schedule.version;
+  view.periods = periods;
+  for (const uv1::Assignment& a : assigned) {
+    view.duties.push_back(
+        Duty{a.unit(), a.item(), a.role() == uv1::LEAD ? "LEAD" : "CO"});
+  }
   bool prefetched = true;
   auto attempt = [&]() -> absl::StatusOr<WriteResult> {
     int64_t version = 0;
@@ -537,11 +552,36 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
     event.set_revision(rev.number());
     event.set_status(rev.status());
     event.set_principal(request.principal());
+    if (version == read_version) {
+      // The item's briefs as this write leaves them: the report's brief
+      // in place of the one read, or added in report-id order.
+      std::vector<v1::Report> briefs = read.item.briefs;
+      const v1::Report brief = BriefOf(report);
+      auto at = std::lower_bound(briefs.begin(), briefs.end(), brief,
+                                 [](const v1::Report& a, const v1::Report& b) {
+                                   return a.name() < b.name();
+                                 });
+      if (at != briefs.end() && at->name() == brief.name()) {
+        *at = brief;
+      } else {
+        briefs.insert(at, brief);
+      }
+      const absl::CivilDay today = ChinaDay(now);
+      const v1::ItemRollup rollup = RollUp(view, *item, briefs, today);
+      HealthWrite& health = write.health.emplace();
+      health.expected_item_version = read.item.version;
+      health.health = rollup.health();
+      health.event = HealthEvent(plan_id, *item, rollup.health());
+      health.cache_entry =
+          absl::StrCat(RollupKey(view, *item, read.item.version + 1, today),
+                       rollup.SerializeAsString());
+    }
     return store_->WriteReport(write);
   };
   DUBAN_ASSIGN_OR_RETURN(WriteResult result,
                          WithRetryOnConflict(kConflictAttempts, attempt));
-  if (result.outcome == WriteOutcome::kApplied) {
+  if (result.outcome == WriteOutcome::kApplied && !result.health_recorded) {
+    // Another write reached the item meanwhile: read it again.
     UpdateItemHealth(plan_id, request.item(), &schedule);
   }
   return WithEtag(std::move(result.stored));
@@ -943,16 +983,23 @@ absl::Status ProgressDomain::RecordHealth(absl::string_view plan_id,
                                           const pv1::Item& item,
                                           const v1::ItemRollup& rollup,
                                           const std::string& key) {
+  return store_
+      ->RecordItemHealth(plan_id, LastSegment(item.name()), rollup.health(),
+                         HealthEvent(plan_id, item, rollup.health()),
+                         absl::StrCat(key, rollup.SerializeAsString()))
+      .status();
+}
+
+v1::Event ProgressDomain::HealthEvent(absl::string_view plan_id,
+                                      const pv1::Item& item,
+                                      v1::Health health) const {
   v1::Event event;
   event.set_type(v1::Event::ITEM_HEALTH_CHANGED);
   SetTimestamp(clock_(), event.mutable_time());
   event.set_plan(absl::StrCat("plans/", plan_id));
   event.set_item(item.name());
-  event.set_health(rollup.health());
-  return store_
-      ->RecordItemHealth(plan_id, LastSegment(item.name()), rollup.health(),
-                         event, absl::StrCat(key, rollup.SerializeAsString()))
-      .status();
+  event.set_health(health);
+  return event;
 }
 
 void ProgressDomain::UpdateItemHealth(absl::string_view plan_id,

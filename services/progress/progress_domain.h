@@ -136,6 +136,9 @@ class ProgressDomain {
   // is logged; the next write or sweep catches up.
   void UpdateItemHealth(absl::string_view plan_id, absl::string_view item,
                         const StoredSchedule* schedule = nullptr);
+  // The ITEM_HEALTH_CHANGED event of `item` now at `health`.
+  v1::Event HealthEvent(absl::string_view plan_id, const plan::v1::Item& item,
+                        v1::Health health) const;
   // Records `rollup` as the item's health and cache entry for today.
   absl::Status RecordHealth(absl::string_view plan_id,
                             const plan::v1::Item& item,

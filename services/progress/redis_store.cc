@@ -20,10 +20,13 @@ redis.call('HSET', KEYS[1], 'pb', ARGV[2], 'v', v + 1)
 return {'OK', v + 1}
 )lua";
 
-// KEYS: reports reportv rev req events brief itemv. ARGV: report id,
-// expected version, report bytes, append (1|0), scoped request id or '',
-// fingerprint, event bytes, revision bytes, max events, brief bytes, item
-// id.
+// KEYS: reports reportv rev req events brief itemv health rollup. ARGV:
+// report id, expected version, report bytes, append (1|0), scoped request
+// id or '', fingerprint, event bytes, revision bytes, max events, brief
+// bytes, item id, expected item version or '' (no health), health number,
+// health event bytes without previous_health, cache entry. The health part
+// is kRecordHealthScript's, done only when the item counter was at the
+// expected version; the answer's 4th element says whether it was.
 constexpr char kWriteReportScript[] = R"lua(
 local rid = ARGV[5]
 if rid ~= '' then
@@ -40,6 +43,7 @@ if v ~= tonumber(ARGV[2]) then return {'CHANGED'} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[1], v + 1)
 redis.call('HSET', KEYS[6], ARGV[1], ARGV[10])
+local iv = tonumber(redis.call('HGET', KEYS[7], ARGV[11]) or '0')
 redis.call('HINCRBY', KEYS[7], ARGV[11], 1)
 if ARGV[4] == '1' or redis.call('LLEN', KEYS[3]) == 0 then
   redis.call('RPUSH', KEYS[3], ARGV[8])
@@ -50,7 +54,18 @@ if rid ~= '' then
   redis.call('HSET', KEYS[4], rid, ARGV[6] .. '\31' .. (v + 1) .. '\31' .. ARGV[3])
 end
 local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 'pb', ARGV[7])
-return {'OK', tostring(v + 1), id}
+if ARGV[12] == '' or iv ~= tonumber(ARGV[12]) then
+  return {'OK', tostring(v + 1), id, 0}
+end
+redis.call('HSET', KEYS[9], ARGV[11], ARGV[15])
+local old = redis.call('HGET', KEYS[8], ARGV[11])
+if old ~= ARGV[13] then
+  redis.call('HSET', KEYS[8], ARGV[11], ARGV[13])
+  local pb = ARGV[14]
+  if old then pb = pb .. string.char(96, tonumber(old)) end
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 'pb', pb)
+end
+return {'OK', tostring(v + 1), id, 1}
 )lua";
 
 // KEYS: health events rollup. ARGV: item id, health number, event bytes
@@ -108,6 +123,28 @@ absl::StatusOr<std::vector<v1::Event>> EventsOf(const RedisReply& entries) {
     }
   }
   return events;
+}
+
+// An item's briefs from the EXEC answer of [HGET itemv, HGETALL brief:<i>].
+absl::StatusOr<ItemBriefs> BriefsOf(absl::string_view item_id,
+                                    const RedisReply& exec) {
+  if (exec.elements.size() != 2) {
+    return absl::InternalError("unexpected answer listing item reports");
+  }
+  ItemBriefs item;
+  item.item_id = std::string(item_id);
+  if (!exec.elements[0].is_nil()) {
+    absl::SimpleAtoi(exec.elements[0].str, &item.version);
+  }
+  std::map<std::string, v1::Report> by_id;
+  const auto& fields = exec.elements[1].elements;
+  for (std::size_t f = 0; f + 1 < fields.size(); f += 2) {
+    DUBAN_ASSIGN_OR_RETURN(by_id[fields[f].str],
+                           Decode<v1::Report>("report", fields[f + 1].str));
+  }
+  item.briefs.reserve(by_id.size());
+  for (auto& [id, brief] : by_id) item.briefs.push_back(std::move(brief));
+  return item;
 }
 
 }  // namespace
@@ -204,13 +241,18 @@ absl::StatusOr<std::optional<StoredReport>> RedisProgressStore::FindRequest(
 absl::StatusOr<ProgressStore::SubmitContext> RedisProgressStore::ReadForSubmit(
     absl::string_view plan_id, absl::string_view request_id,
     absl::string_view fingerprint, absl::string_view report_id) {
+  const std::string item_id(ItemIdOf(report_id));
   DUBAN_ASSIGN_OR_RETURN(
       std::vector<RedisReply> replies,
       pool_->Pipeline(
           {{"HGET", Key(plan_id, "req"), std::string(request_id)},
            {"HMGET", Key(plan_id, "schedule"), "pb", "v"},
            {"HGET", Key(plan_id, "reports"), std::string(report_id)},
-           {"HGET", Key(plan_id, "reportv"), std::string(report_id)}}));
+           {"HGET", Key(plan_id, "reportv"), std::string(report_id)},
+           {"MULTI"},
+           {"HGET", Key(plan_id, "itemv"), item_id},
+           {"HGETALL", Key(plan_id, absl::StrCat("brief:", item_id))},
+           {"EXEC"}}));
   SubmitContext context;
   DUBAN_ASSIGN_OR_RETURN(context.replay,
                          RequestRecord(replies[0], request_id, fingerprint));
@@ -229,6 +271,7 @@ absl::StatusOr<ProgressStore::SubmitContext> RedisProgressStore::ReadForSubmit(
                            Decode<v1::Report>("report", replies[2].str));
     absl::SimpleAtoi(replies[3].str, &stored.version);
   }
+  DUBAN_ASSIGN_OR_RETURN(context.item, BriefsOf(item_id, replies[7]));
   return context;
 }
 
@@ -236,6 +279,12 @@ absl::StatusOr<WriteResult> RedisProgressStore::WriteReport(
     const ReportWrite& write) {
   const std::string& p = write.plan_id;
   const std::string item_id(ItemIdOf(write.report_id));
+  std::string health_event;
+  if (write.health) {
+    v1::Event event = write.health->event;
+    event.clear_previous_health();
+    health_event = event.SerializeAsString();
+  }
   DUBAN_ASSIGN_OR_RETURN(
       RedisReply reply,
       pool_->Eval(
@@ -243,17 +292,22 @@ absl::StatusOr<WriteResult> RedisProgressStore::WriteReport(
           {Key(p, "reports"), Key(p, "reportv"),
            Key(p, absl::StrCat("rev:", write.report_id)), Key(p, "req"),
            Key(p, "events"), Key(p, absl::StrCat("brief:", item_id)),
-           Key(p, "itemv")},
+           Key(p, "itemv"), Key(p, "health"), Key(p, "rollup")},
           {write.report_id, absl::StrCat(write.expected_version),
            write.report.SerializeAsString(), write.append_revision ? "1" : "0",
            write.request_id, write.fingerprint, write.event.SerializeAsString(),
            write.report.latest().SerializeAsString(), kMaxEvents,
-           BriefOf(write.report).SerializeAsString(), item_id}));
+           BriefOf(write.report).SerializeAsString(), item_id,
+           write.health ? absl::StrCat(write.health->expected_item_version)
+                        : "",
+           write.health ? absl::StrCat(static_cast<int>(write.health->health))
+                        : "",
+           health_event, write.health ? write.health->cache_entry : ""}));
   const std::string outcome =
       reply.elements.empty() ? "" : reply.elements[0].str;
   if (outcome == "REUSED") return RequestIdReused(Unscoped(write.request_id));
   if (outcome == "CHANGED") return ReportChanged(p, write.report_id);
-  if ((outcome != "OK" && outcome != "REPLAY") || reply.elements.size() != 3) {
+  if ((outcome != "OK" && outcome != "REPLAY") || reply.elements.size() < 3) {
     return absl::InternalError(
         absl::StrCat("unexpected answer from the report script: ", outcome));
   }
@@ -267,6 +321,8 @@ absl::StatusOr<WriteResult> RedisProgressStore::WriteReport(
   }
   result.stored.report = write.report;
   result.cursor = reply.elements[2].str;
+  result.health_recorded =
+      reply.elements.size() > 3 && reply.elements[3].integer == 1;
   return result;
 }
 
@@ -349,23 +405,9 @@ absl::StatusOr<std::vector<ItemBriefs>> RedisProgressStore::ListItemBriefs(
   DUBAN_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
                          pool_->Pipeline(commands));
   for (std::size_t i = 0; i < item_ids.size(); ++i) {
-    const RedisReply& exec = replies[i * 4 + 3];
-    if (exec.elements.size() != 2) {
-      return absl::InternalError("unexpected answer listing item reports");
-    }
-    ItemBriefs& item = out.emplace_back();
-    item.item_id = item_ids[i];
-    if (!exec.elements[0].is_nil()) {
-      absl::SimpleAtoi(exec.elements[0].str, &item.version);
-    }
-    std::map<std::string, v1::Report> by_id;
-    const auto& fields = exec.elements[1].elements;
-    for (std::size_t f = 0; f + 1 < fields.size(); f += 2) {
-      DUBAN_ASSIGN_OR_RETURN(by_id[fields[f].str],
-                             Decode<v1::Report>("report", fields[f + 1].str));
-    }
-    item.briefs.reserve(by_id.size());
-    for (auto& [id, brief] : by_id) item.briefs.push_back(std::move(brief));
+    DUBAN_ASSIGN_OR_RETURN(ItemBriefs item,
+                           BriefsOf(item_ids[i], replies[i * 4 + 3]));
+    out.push_back(std::move(item));
   }
   return out;
 }

@@ -24,7 +24,9 @@
 //   <ns>:schedules             SET  ids of plans with a schedule (its own
 //                                   slot; added after the schedule is
 //                                   written, so it never misses one)
-// A submission or review is one Lua script: the request check, the version
+// A submission or review is one Lua script (with, for a submission whose
+// item nobody wrote to since it was read, the item's health as it leaves
+// it): the request check, the version
 // check, the report, its revision, its brief, the item counter, the request
 // record and the XADD of its event, so an acknowledged write always has its
 // event on the feed. Item health and overdue marks are one script each, with

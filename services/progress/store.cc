@@ -103,6 +103,10 @@ absl::StatusOr<ProgressStore::SubmitContext> ProgressStore::ReadForSubmit(
   } else if (report.status().code() != absl::StatusCode::kNotFound) {
     return report.status();
   }
+  DUBAN_ASSIGN_OR_RETURN(
+      std::vector<ItemBriefs> items,
+      ListItemBriefs(plan_id, {std::string(ItemIdOf(report_id))}));
+  context.item = std::move(items.front());
   return context;
 }
 

@@ -40,6 +40,19 @@ enum class WriteOutcome {
   kReplayed  // the same request id and body were applied before
 };
 
+// The item's health as a report write leaves it, recorded in the same step
+// as the write (see ProgressStore::RecordItemHealth) when the item is still
+// at `expected_item_version`, i.e. no other write reached the item since
+// its briefs were read; otherwise left out (WriteResult.health_recorded
+// false) for the caller to record after.
+struct HealthWrite {
+  int64_t expected_item_version = 0;
+  v1::Health health = v1::HEALTH_UNSPECIFIED;
+  // previous_health is set by the store.
+  v1::Event event;
+  std::string cache_entry;
+};
+
 // One atomic change to a report: the report replaced, a revision appended
 // (submission) or the last revision replaced (review), the request id
 // recorded with the answer, and `event` appended to the plan's feed.
@@ -60,6 +73,8 @@ struct ReportWrite {
   std::string request_id;
   std::string fingerprint;
   v1::Event event;
+  // Optional: the item's health after this write.
+  std::optional<HealthWrite> health;
 };
 
 // What the derived views (overdue, scorecards, health) keep of a report:
@@ -88,6 +103,8 @@ struct WriteResult {
   StoredReport stored;
   // The event's cursor (kApplied only).
   std::string cursor;
+  // Whether ReportWrite.health was recorded (kApplied only).
+  bool health_recorded = false;
 };
 
 class ProgressStore {
@@ -116,12 +133,14 @@ class ProgressStore {
 
   // What a submission reads before it writes, in one step: the answer to
   // a request id seen before (FindRequest), the plan's schedule (nullopt
-  // when none) and the report as stored (nullopt when none). The default
+  // when none), the report as stored (nullopt when none) and the briefs of
+  // the report's item (ListItemBriefs of ItemIdOf(report_id)). The default
   // reads them one by one.
   struct SubmitContext {
     std::optional<StoredReport> replay;
     std::optional<StoredSchedule> schedule;
     std::optional<StoredReport> report;
+    ItemBriefs item;
   };
   virtual absl::StatusOr<SubmitContext> ReadForSubmit(
       absl::string_view plan_id, absl::string_view request_id,

@@ -274,6 +274,53 @@ TEST_P(ProgressStoreTest, RollupCacheKeepsEntriesAndCounters) {
   EXPECT_TRUE(store().ReadRollupCache("other")->entries.empty());
 }
 
+TEST_P(ProgressStoreTest, HealthGoesWithTheWriteOnlyWhileTheItemStands) {
+  auto with_health = [](ReportWrite w, int64_t item_version, v1::Health h,
+                        const std::string& entry) {
+    HealthWrite& health = w.health.emplace();
+    health.expected_item_version = item_version;
+    health.health = h;
+    health.event.set_type(v1::Event::ITEM_HEALTH_CHANGED);
+    health.event.set_health(h);
+    health.cache_entry = entry;
+    return w;
+  };
+  auto first = store().WriteReport(
+      with_health(Write("1/u~2020-Q1", 0, 1), 0, v1::AMBER, "e1"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->health_recorded);
+  // Unchanged health: the entry is replaced, no event.
+  auto second = store().WriteReport(
+      with_health(Write("1/u~2020-Q1", 1, 2), 1, v1::AMBER, "e2"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(second->health_recorded);
+  EXPECT_EQ(store().ReadRollupCache("p")->entries.at("1"), "e2");
+  // Read at item version 1, but the item is at 2 now: left out.
+  auto stale = store().WriteReport(
+      with_health(Write("1/v~2020-Q1", 0, 1), 1, v1::RED, "e3"));
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_FALSE(stale->health_recorded);
+  EXPECT_EQ(store().ReadRollupCache("p")->entries.at("1"), "e2");
+  // Changed health: its event follows the report's.
+  auto changed = store().WriteReport(
+      with_health(Write("1/v~2020-Q2", 0, 1), 3, v1::RED, "e4"));
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(changed->health_recorded);
+  auto events = store().ReadEvents("p", "", 100, absl::ZeroDuration());
+  ASSERT_TRUE(events.ok()) << events.status();
+  std::vector<v1::Event::Type> types;
+  for (const auto& e : *events) types.push_back(e.type());
+  EXPECT_THAT(types,
+              ::testing::ElementsAre(
+                  v1::Event::REPORT_SUBMITTED, v1::Event::ITEM_HEALTH_CHANGED,
+                  v1::Event::REPORT_REVISED, v1::Event::REPORT_SUBMITTED,
+                  v1::Event::REPORT_SUBMITTED, v1::Event::ITEM_HEALTH_CHANGED));
+  EXPECT_EQ(events->back().health(), v1::RED);
+  EXPECT_EQ(events->back().previous_health(), v1::AMBER);
+  // A plain RecordItemHealth sees what the write recorded.
+  EXPECT_FALSE(*store().RecordItemHealth("p", "1", v1::RED, v1::Event()));
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, ProgressStoreTest,
                          ::testing::Values(Backend::kMemory, Backend::kRedis),
                          [](const auto& info) {
