@@ -18,27 +18,8 @@ readonly SECRETS="${HERE}/../secrets.sh"
 }
 readonly OUT=$1
 
-tmp=$(mktemp -d)
-redis_pid=""
-cleanup() {
-  if [[ -n "${redis_pid}" ]]; then
-    kill "${redis_pid}" 2>/dev/null || true
-    wait "${redis_pid}" 2>/dev/null || true
-  fi
-  rm -rf "${tmp}"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-ok() {
-  passed=$((passed + 1))
-  echo "ok: $*"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*"
-}
+# shellcheck source=k8s/check/lib.sh
+source "${HERE}/lib.sh"
 
 state="${tmp}/state"
 "${SECRETS}" duban "${state}" >"${OUT}"
@@ -51,18 +32,16 @@ for ((attempt = 0; attempt < 10; attempt++)); do
   redis-server --port "${candidate}" --bind 127.0.0.1 --save "" \
     --appendonly no --dir "${tmp}" --aclfile "${tmp}/users.acl" \
     >"${tmp}/redis.log" 2>&1 &
-  redis_pid=$!
+  children[redis]=$!
   for ((i = 0; i < 50; i++)); do
     if [[ "$(redis-cli -p "${candidate}" ping 2>/dev/null)" == PONG ]]; then
       port=${candidate}
       break 2
     fi
-    kill -0 "${redis_pid}" 2>/dev/null || break
+    kill -0 "${children[redis]}" 2>/dev/null || break
     sleep 0.1
   done
-  kill "${redis_pid}" 2>/dev/null || true
-  wait "${redis_pid}" 2>/dev/null || true
-  redis_pid=""
+  stop_child redis
 done
 if [[ -z "${port}" ]]; then
   cat "${tmp}/redis.log" >&2
@@ -203,5 +182,4 @@ else
   ok "after the drop, certificates of the old CA are refused"
 fi
 
-echo "secrets-test: ${passed} passed, ${failed} failed"
-((failed == 0))
+summary secrets-test

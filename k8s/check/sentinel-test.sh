@@ -22,30 +22,8 @@ if [[ -z "${DUBAN_SENTINEL_TEST_NS:-}" ]]; then
     bash "${BASH_SOURCE[0]}" "$@"
 fi
 
-tmp=$(mktemp -d)
-declare -A pid=()
-cleanup() {
-  local name
-  for name in "${!pid[@]}"; do
-    kill "${pid[${name}]}" 2>/dev/null || true
-  done
-  for name in "${!pid[@]}"; do
-    wait "${pid[${name}]}" 2>/dev/null || true
-  done
-  rm -rf "${tmp}"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-ok() {
-  passed=$((passed + 1))
-  echo "ok: $*"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*"
-}
+# shellcheck source=k8s/check/lib.sh
+source "${HERE}/lib.sh"
 
 declare -A ip=(
   [redis-0]=127.0.0.2 [redis-1]=127.0.0.3 [redis-2]=127.0.0.4
@@ -89,7 +67,7 @@ start_redis() {
     SENTINELS="${SENTINELS}" RUN_DIR="${dir}/run" CONF_DIR="${dir}/conf" \
     PASSWORDS_DIR="${PASSWORDS}" \
     sh "${K8S}/base/redis/start-redis.sh" >>"${tmp}/${name}.log" 2>&1 &
-  pid[${name}]=$!
+  children[${name}]=$!
 }
 
 start_sentinel() {
@@ -99,14 +77,10 @@ start_sentinel() {
     HEADLESS_SERVICE=redis-sentinel REDIS_SERVICE=redis MASTER_NAME=duban \
     SENTINELS="${SENTINELS}" RUN_DIR="${dir}/run" PASSWORDS_DIR="${PASSWORDS}" \
     sh "${K8S}/base/redis/start-sentinel.sh" >>"${tmp}/${name}.log" 2>&1 &
-  pid[${name}]=$!
+  children[${name}]=$!
 }
 
-stop() {
-  kill "${pid[$1]}" 2>/dev/null || true
-  wait "${pid[$1]}" 2>/dev/null || true
-  unset "pid[$1]"
-}
+stop() { stop_child "$1"; }
 
 # as USER NAME ARGS...: redis-cli to pod NAME's Redis as ACL user USER.
 as() {
@@ -217,5 +191,4 @@ fi
 if ((failed > 0)); then
   dump_logs
 fi
-echo "sentinel-test: ${passed} passed, ${failed} failed"
-((failed == 0))
+summary sentinel-test
