@@ -236,7 +236,10 @@ function checkServers(objects, problems) {
     if (envValue(container, "DUBAN_PLAINTEXT", configMaps) !== undefined) {
       problems.push(`${where}: DUBAN_PLAINTEXT is set (local development only)`);
     }
-    for (const flag of ["DUBAN_TLS_CERT_FILE", "DUBAN_TLS_KEY_FILE", "DUBAN_REDIS_PASSWORD_FILE"]) {
+    // DUBAN_TLS_CA_FILE: the roots a server trusts when it calls another
+    // service (the system store would not know duban's CA).
+    for (const flag of ["DUBAN_TLS_CERT_FILE", "DUBAN_TLS_KEY_FILE", "DUBAN_TLS_CA_FILE",
+      "DUBAN_REDIS_PASSWORD_FILE"]) {
       const path = envValue(container, flag, configMaps);
       if (path === undefined) {
         problems.push(`${where}: ${flag} is not set`);
