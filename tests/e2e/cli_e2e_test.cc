@@ -141,11 +141,8 @@ class DubanctlTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    plan_server_.Stop();
-    unit_server_.Stop();
-    if (HasFailure()) {
-      std::cerr << plan_server_.LogTail() << unit_server_.LogTail();
-    }
+    StopServers({&plan_server_, &unit_server_}, HasFailure(),
+                absl::Seconds(10));
     std::error_code ignored;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }

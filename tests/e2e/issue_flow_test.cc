@@ -286,12 +286,7 @@ class IssueFlowTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    plan_server_.Stop(absl::Seconds(5));
-    unit_server_.Stop(absl::Seconds(5));
-    if (HasFailure()) {
-      std::cerr << plan_server_.LogTail() << '\n'
-                << unit_server_.LogTail() << '\n';
-    }
+    StopServers({&plan_server_, &unit_server_}, HasFailure());
     std::error_code ignored;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }

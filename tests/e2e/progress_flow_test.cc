@@ -111,14 +111,8 @@ class ProgressFlowTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    progress_server_.Stop(absl::Seconds(5));
-    plan_server_.Stop(absl::Seconds(5));
-    unit_server_.Stop(absl::Seconds(5));
-    if (HasFailure()) {
-      std::cerr << progress_server_.LogTail() << '\n'
-                << plan_server_.LogTail() << '\n'
-                << unit_server_.LogTail() << '\n';
-    }
+    StopServers({&progress_server_, &plan_server_, &unit_server_},
+                HasFailure());
     std::error_code ignored;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }

@@ -33,6 +33,7 @@
 #include "services/plan/redis_store.h"
 #include "services/plan/service.h"
 #include "services/plan/unit_directory.h"
+#include "tests/support/fake_probe.h"
 #include "tests/support/redis_fixture.h"
 
 namespace duban {
@@ -102,23 +103,6 @@ int HealthOf(int port, const std::string& service) {
   if (!s.ok()) return -static_cast<int>(s.error_code());
   return resp.status();
 }
-
-// A readiness probe whose answer the test sets.
-class FakeProbe {
- public:
-  void Set(absl::Status s) {
-    absl::MutexLock lock(&mu_);
-    status_ = std::move(s);
-  }
-  absl::Status operator()() {
-    absl::MutexLock lock(&mu_);
-    return status_;
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::Status status_ ABSL_GUARDED_BY(mu_);
-};
 
 ServerOptions Options(const std::string& program) {
   ServerOptions o;

@@ -21,6 +21,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/support/fake_probe.h"
 #include "tests/support/redis_fixture.h"
 
 namespace duban {
@@ -32,23 +33,6 @@ using ::grpc::health::v1::HealthCheckResponse;
 using ::testing::HasSubstr;
 
 constexpr char kService[] = "duban.test.v1.TestService";
-
-// A readiness probe whose answer the test sets.
-class FakeProbe {
- public:
-  void Set(absl::Status s) {
-    absl::MutexLock lock(&mu_);
-    status_ = std::move(s);
-  }
-  absl::Status operator()() {
-    absl::MutexLock lock(&mu_);
-    return status_;
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::Status status_ ABSL_GUARDED_BY(mu_);
-};
 
 ServerOptions TestOptions() {
   ServerOptions o;

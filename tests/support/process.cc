@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <utility>
 
@@ -229,6 +230,13 @@ std::string ServerProcess::LogTail(std::size_t max_bytes) const {
   std::string text = ss.str();
   if (text.size() > max_bytes) text = text.substr(text.size() - max_bytes);
   return absl::StrCat("--- ", name_, " log (", log_path_, ")\n", text);
+}
+
+void StopServers(std::initializer_list<ServerProcess*> servers, bool print_logs,
+                 absl::Duration grace) {
+  for (ServerProcess* server : servers) server->Stop(grace);
+  if (!print_logs) return;
+  for (ServerProcess* server : servers) std::cerr << server->LogTail() << '\n';
 }
 
 }  // namespace duban

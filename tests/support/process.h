@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <initializer_list>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -75,6 +76,12 @@ class ServerProcess {
   std::string log_path_;
   pid_t pid_ = -1;
 };
+
+// Stops `servers` in the order given (callers before callees), each with
+// `grace`; when `print_logs`, writes each one's log tail to stderr (for a
+// failed test).
+void StopServers(std::initializer_list<ServerProcess*> servers, bool print_logs,
+                 absl::Duration grace = absl::Seconds(5));
 
 }  // namespace duban
 
