@@ -246,6 +246,9 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   interceptors.push_back(NewObservabilityInterceptorFactory(
       options.observability, {options.service_name}));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+      std::max(1, options.idle_threads));
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   // Two servers on one port would silently share connections.

@@ -33,6 +33,10 @@ struct ServerOptions {
   std::string service_name;
   bool enable_reflection = false;
   int max_message_bytes = 8 * 1024 * 1024;
+  // Handler threads kept waiting for calls when idle (gRPC's sync-server
+  // MAX_POLLERS, default 2): with fewer, a busy server starts and ends a
+  // thread for nearly every call.
+  int idle_threads = 32;
   // Connections are closed (gracefully) after this long, so that clients
   // re-resolve and load spreads across replicas.
   absl::Duration max_connection_age = absl::Minutes(5);

@@ -68,6 +68,12 @@ v1::Report BriefOf(const v1::Report& report) {
   latest->clear_next_steps();
   latest->clear_evidence();
   latest->clear_review_comment();
+  // Who and by which request: the rules read only when.
+  latest->clear_name();
+  latest->mutable_submitted()->clear_principal();
+  latest->mutable_submitted()->clear_request_id();
+  latest->clear_reviewed();
+  brief.clear_first_submitted();
   return brief;
 }
 

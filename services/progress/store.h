@@ -224,8 +224,9 @@ absl::Status ScheduleNotFound(absl::string_view plan_id);
 absl::Status ScheduleChanged(absl::string_view plan_id);
 absl::Status RequestIdReused(absl::string_view request_id);
 
-// The brief of a report (see ItemBriefs): the latest revision without its
-// progress, problems, next steps, evidence and review comment.
+// The brief of a report (see ItemBriefs): the report without
+// first_submitted, and its latest revision without its name, texts,
+// evidence, review and the submitter's principal and request id.
 v1::Report BriefOf(const v1::Report& report);
 // The item id of a report id ("<item id>/<unit id>~<period>").
 absl::string_view ItemIdOf(absl::string_view report_id);
