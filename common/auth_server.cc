@@ -38,6 +38,7 @@ template struct PrivateMember<MethodHandlerTag, &RpcServiceMethod::handler_>;
 // The call whose handler runs on this thread, and its principal.
 thread_local const grpc::ServerContextBase* current_context = nullptr;
 thread_local const Principal* current_principal = nullptr;
+thread_local const std::string* current_token = nullptr;
 
 grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
@@ -64,8 +65,9 @@ class AuthorizingHandler : public MethodHandler {
     }
     const auto* request =
         static_cast<const google::protobuf::Message*>(param.request);
+    std::string token;
     absl::StatusOr<Principal> principal =
-        authorizer_->Authorize(method_, *param.server_context, request);
+        authorizer_->Authorize(method_, *param.server_context, request, &token);
     if (!principal.ok()) {
       // Answered in the handler's place: the handler sees nothing. It would
       // have destroyed the request; with a failed status it does not.
@@ -77,9 +79,11 @@ class AuthorizingHandler : public MethodHandler {
     }
     current_context = param.server_context;
     current_principal = &*principal;
+    current_token = &token;
     inner_->RunHandler(param);
     current_context = nullptr;
     current_principal = nullptr;
+    current_token = nullptr;
   }
 
   void* Deserialize(grpc_call* call, grpc_byte_buffer* req,
@@ -151,9 +155,10 @@ absl::StatusOr<std::shared_ptr<CallAuthorizer>> CallAuthorizer::Create(
 
 absl::StatusOr<Principal> CallAuthorizer::Authorize(
     absl::string_view method, const grpc::ServerContextBase& context,
-    const google::protobuf::Message* request) {
+    const google::protobuf::Message* request, std::string* token_out) {
   absl::StatusOr<std::string> token = BearerToken(context);
   if (!token.ok()) return token.status();
+  if (token_out != nullptr) *token_out = *token;
   absl::StatusOr<Principal> principal = verifier_->Verify(*token);
   if (!principal.ok()) return principal.status();
   const PermissionEntry* entry = FindPermission(method);
@@ -212,6 +217,8 @@ absl::Status ProtectServices(const std::vector<grpc::Service*>& services,
 const Principal* PrincipalOf(const grpc::ServerContextBase& context) {
   return current_context == &context ? current_principal : nullptr;
 }
+
+const std::string* CallerBearerToken() { return current_token; }
 
 std::unique_ptr<grpc::Service> NewAuthService() {
   return std::make_unique<AuthServiceImpl>();

@@ -15,6 +15,7 @@
 #define DUBAN_COMMON_AUTH_SERVER_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -41,10 +42,12 @@ class CallAuthorizer {
       const ServerAuthOptions& options);
 
   // The principal of a call to `method` with `request` (null for methods
-  // that stream requests), or the status to end it with.
+  // that stream requests), or the status to end it with. Sets `*token` to
+  // the bearer token when given.
   absl::StatusOr<Principal> Authorize(absl::string_view method,
                                       const grpc::ServerContextBase& context,
-                                      const google::protobuf::Message* request);
+                                      const google::protobuf::Message* request,
+                                      std::string* token = nullptr);
 
  private:
   CallAuthorizer(std::unique_ptr<TokenVerifier> verifier,
@@ -63,6 +66,12 @@ absl::Status ProtectServices(const std::vector<grpc::Service*>& services,
 // The principal of the call being handled, for its handler (on the
 // handler's thread, while it runs); null when authentication is off.
 const Principal* PrincipalOf(const grpc::ServerContextBase& context);
+
+// The bearer token of the call being handled on this thread, or null; the
+// calls its handler makes to other services on the caller's behalf carry
+// it on (common/client.h's CallService does), so that the callee checks the
+// same principal.
+const std::string* CallerBearerToken();
 
 // duban.auth.v1.AuthService: WhoAmI answers with PrincipalOf().
 std::unique_ptr<grpc::Service> NewAuthService();

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/client.h"
 #include "common/server.h"
 #include "duban/auth/v1/auth_service.grpc.pb.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
@@ -65,7 +66,26 @@ class ProgressHandlers final : public gv1::ProgressService::Service {
     writer->Write(gv1::Event());
     return grpc::Status::OK;
   }
+  // Asks `self` (this server) WhoAmI on the caller's behalf and answers
+  // with the id it sees.
+  grpc::Status GetPlanRollup(grpc::ServerContext*,
+                             const gv1::GetPlanRollupRequest*,
+                             gv1::PlanRollup* rollup) override {
+    auto stub = av1::AuthService::NewStub(self);
+    av1::WhoAmIResponse response;
+    absl::Status status =
+        CallService("self", CallPolicy(), [&](grpc::ClientContext* c) {
+          return stub->WhoAmI(c, av1::WhoAmIRequest(), &response);
+        });
+    if (!status.ok()) {
+      return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                          std::string(status.message()));
+    }
+    rollup->set_plan(response.id());
+    return grpc::Status::OK;
+  }
   Seen seen;
+  std::shared_ptr<grpc::Channel> self;
 };
 
 class PlanHandlers final : public pv1::PlanService::Service {
@@ -113,6 +133,7 @@ class AuthServerTest : public ::testing::Test {
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
+    progress_.self = channel_;
   }
   void TearDown() override {
     if (server_) server_->Shutdown();
@@ -315,6 +336,20 @@ TEST_F(AuthServerTest, WhoAmI) {
   ASSERT_EQ(response.roles_size(), 1);
   EXPECT_EQ(response.roles(0).role(), "SUPERVISOR");
   EXPECT_EQ(response.roles(0).scope(), "organizations/yy");
+}
+
+TEST_F(AuthServerTest, CallsOnTheCallersBehalfCarryItsToken) {
+  grpc::ClientContext context;
+  Authorize(
+      &context,
+      Token("i9", R"([{"role":"INTEGRATOR","scope":"organizations/zz"}])"));
+  gv1::GetPlanRollupRequest request;
+  request.set_plan("plans/p");
+  gv1::PlanRollup rollup;
+  grpc::Status status = gv1::ProgressService::NewStub(channel_)->GetPlanRollup(
+      &context, request, &rollup);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(rollup.plan(), "i9");
 }
 
 TEST_F(AuthServerTest, HealthNeedsNoCredential) {
