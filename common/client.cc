@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/auth_server.h"
 #include "common/log.h"
 #include "common/status.h"
 
@@ -18,6 +19,10 @@ absl::Status CallService(
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(policy.timeout));
+    // On a caller's behalf: the callee checks the caller's own token.
+    if (const std::string* token = CallerBearerToken(); token != nullptr) {
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", *token));
+    }
     status = call(&context);
     const bool unreached =
         status.error_code() == grpc::StatusCode::UNAVAILABLE ||

@@ -28,7 +28,9 @@ struct CallPolicy {
   absl::Duration backoff = absl::Milliseconds(100);
 };
 
-// Runs `call` with a fresh ClientContext (deadline set) per attempt.
+// Runs `call` with a fresh ClientContext (deadline set) per attempt. Inside
+// a handler on a server with authentication on, the call carries the
+// caller's bearer token (common/auth_server.h: CallerBearerToken).
 // `callee` names the other side in messages ("unit service at
 // 127.0.0.1:50062").
 absl::Status CallService(

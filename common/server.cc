@@ -59,10 +59,12 @@ class WithoutReflection : public grpc::ServerBuilderOption {
 class RunningServerImpl : public RunningServer {
  public:
   RunningServerImpl(ServerOptions options,
+                    std::unique_ptr<grpc::Service> auth_service,
                     std::unique_ptr<grpc::CallbackGenericService> unimplemented,
                     std::unique_ptr<grpc::Server> server, int port,
                     std::unique_ptr<ObservabilityEndpoints> endpoints)
       : options_(std::move(options)),
+        auth_service_(std::move(auth_service)),
         unimplemented_(std::move(unimplemented)),
         server_(std::move(server)),
         port_(port),
@@ -168,7 +170,8 @@ class RunningServerImpl : public RunningServer {
   }
 
   const ServerOptions options_;
-  // Must outlive server_ (declared first, destroyed last).
+  // Both must outlive server_ (declared first, destroyed last).
+  const std::unique_ptr<grpc::Service> auth_service_;
   const std::unique_ptr<grpc::CallbackGenericService> unimplemented_;
   const std::unique_ptr<grpc::Server> server_;
   const int port_;
@@ -225,10 +228,29 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   absl::call_once(reflection_once,
                   grpc::reflection::InitProtoReflectionServerBuilderPlugin);
 
+  // Authentication wraps the services' handlers (common/auth_server.h);
+  // without it, handlers wrapped by an earlier server are unwrapped.
+  std::unique_ptr<grpc::Service> auth_service;
+  std::vector<grpc::Service*> all_services = services;
+  std::shared_ptr<CallAuthorizer> authorizer;
+  if (options.auth.enabled()) {
+    absl::StatusOr<std::shared_ptr<CallAuthorizer>> created =
+        CallAuthorizer::Create(options.auth);
+    if (!created.ok()) return created.status();
+    authorizer = *std::move(created);
+    auth_service = NewAuthService();
+    all_services.push_back(auth_service.get());
+  }
+  if (absl::Status s = ProtectServices(all_services, authorizer); !s.ok()) {
+    return s;
+  }
+
   grpc::ServerBuilder builder;
   int selected_port = 0;
   builder.AddListeningPort(options.listen, *credentials, &selected_port);
-  for (grpc::Service* service : services) builder.RegisterService(service);
+  for (grpc::Service* service : all_services) {
+    builder.RegisterService(service);
+  }
   // gRPC refuses to build a server without any method (health and
   // reflection are added later); with no services, register what gRPC itself
   // uses for unknown methods on callback servers: it answers UNIMPLEMENTED.
@@ -287,8 +309,8 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     return endpoints.status();
   }
   auto running = std::make_unique<RunningServerImpl>(
-      options, std::move(unimplemented), std::move(server), selected_port,
-      *std::move(endpoints));
+      options, std::move(auth_service), std::move(unimplemented),
+      std::move(server), selected_port, *std::move(endpoints));
   running->StartReadinessThread();
   return running;
 }
@@ -328,6 +350,7 @@ int RunServerUntilSignal(const ServerOptions& options,
        {"listen", options.listen},
        {"port", (*server)->port()},
        {"transport", DescribeServerTls(options.tls)},
+       {"auth", options.auth.enabled() ? "bearer tokens" : "off"},
        {"metrics_listen", options.observability.metrics_listen},
        {"metrics_port", (*server)->metrics_port()},
        {"health_listen", options.observability.health_listen},

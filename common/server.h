@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth_server.h"
 #include "common/observability.h"
 #include "common/tls.h"
 #include "grpcpp/grpcpp.h"
@@ -50,6 +51,10 @@ struct ServerOptions {
   std::function<absl::Status()> readiness_probe;
   // Metrics, request logs and the health-only listener.
   ObservabilityOptions observability;
+  // Per-caller authentication and the permission check (off unless
+  // auth.tokens.public_key_file is set; see common/auth_server.h). When on,
+  // duban.auth.v1.AuthService (WhoAmI) is served too.
+  ServerAuthOptions auth;
 };
 
 // A started server. Destroying it shuts it down (with the deadline).
@@ -72,7 +77,8 @@ class RunningServer {
 
 // Builds and starts a server for `services` (not owned; must outlive it).
 // Fails with INVALID_ARGUMENT for a bad listen address (main, metrics or
-// health) or TLS options, and UNAVAILABLE when a port cannot be bound.
+// health), TLS or authentication options, and UNAVAILABLE when a port cannot be
+// bound.
 absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     const ServerOptions& options, const std::vector<grpc::Service*>& services);
 

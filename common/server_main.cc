@@ -6,6 +6,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/auth.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/observability.h"
@@ -43,6 +44,18 @@ ABSL_FLAG(std::string, health_listen, "",
           "Address of a plaintext gRPC listener serving only grpc.health.v1, "
           "for probes, HOST:PORT (empty: off)");
 ABSL_FLAG(bool, request_log, true, "Log one JSON line per finished call");
+ABSL_FLAG(std::string, auth_public_key_file, "",
+          "PEM file of the public keys that verify bearer tokens (ES256, "
+          "RS256); set: every call needs \"authorization: Bearer <token>\" "
+          "and a role that grants it (empty: authentication off)");
+ABSL_FLAG(std::string, auth_issuer, "",
+          "With --auth_public_key_file: the iss tokens must carry");
+ABSL_FLAG(std::string, auth_audience, "",
+          "With --auth_public_key_file: the aud tokens must carry");
+ABSL_FLAG(int, auth_leeway_seconds, 30,
+          "Clock skew tolerated on token exp and nbf, 0-300");
+ABSL_FLAG(int, auth_refresh_seconds, 60,
+          "How often --auth_public_key_file is checked for changes, 1-86400");
 
 namespace duban {
 
@@ -50,6 +63,44 @@ void ExitWithConfigError(absl::string_view program, absl::string_view message) {
   std::cerr << program << ": " << message << "\n";
   std::exit(2);
 }
+
+namespace {
+
+void ApplyAuthFlags(absl::string_view program, ServerAuthOptions* auth) {
+  auto fail = [&](absl::string_view message) {
+    ExitWithConfigError(program, message);
+  };
+  TokenVerifierOptions& tokens = auth->tokens;
+  tokens.public_key_file = absl::GetFlag(FLAGS_auth_public_key_file);
+  tokens.issuer = absl::GetFlag(FLAGS_auth_issuer);
+  tokens.audience = absl::GetFlag(FLAGS_auth_audience);
+  const int leeway = absl::GetFlag(FLAGS_auth_leeway_seconds);
+  if (leeway < 0 || leeway > 300) {
+    fail(absl::StrCat("--auth_leeway_seconds: must be 0-300 (got ", leeway,
+                      ")"));
+  }
+  const int refresh = absl::GetFlag(FLAGS_auth_refresh_seconds);
+  if (refresh < 1 || refresh > 86400) {
+    fail(absl::StrCat("--auth_refresh_seconds: must be 1-86400 (got ", refresh,
+                      ")"));
+  }
+  tokens.leeway = absl::Seconds(leeway);
+  tokens.refresh_interval = absl::Seconds(refresh);
+  if (tokens.public_key_file.empty()) {
+    if (!tokens.issuer.empty() || !tokens.audience.empty()) {
+      fail(
+          "--auth_issuer, --auth_audience: only used with "
+          "--auth_public_key_file, which is unset");
+    }
+    return;
+  }
+  // Refused now rather than at the first call.
+  if (auto verifier = TokenVerifier::Create(tokens); !verifier.ok()) {
+    fail(verifier.status().message());
+  }
+}
+
+}  // namespace
 
 ServerConfig ParseServerConfig(int argc, char** argv, absl::string_view program,
                                absl::string_view default_listen,
@@ -158,6 +209,7 @@ ServerConfig ParseServerConfig(int argc, char** argv, absl::string_view program,
   if (auto s = ValidateObservabilityOptions(observability); !s.ok()) {
     fail(s.message());
   }
+  ApplyAuthFlags(program, &config.server.auth);
   config.redis.on_error = RedisErrorCounter(program);
   return config;
 }

@@ -1,7 +1,10 @@
 // What every server's main() shares: the common flags (--listen, --redis,
 // --redis_user, --redis_password_file, --redis_pool, --reflection,
 // --log_level, --shutdown_seconds, --metrics_listen, --health_listen,
-// --request_log, and the TLS flags of common/tls_flags.h; each also
+// --request_log, the TLS flags of common/tls_flags.h, and the flags of
+// bearer-token authentication (--auth_public_key_file, --auth_issuer,
+// --auth_audience, --auth_leeway_seconds, --auth_refresh_seconds; off unless
+// the key file is set; see common/auth_server.h); each also
 // DUBAN_<FLAG>), validated into a config, or one clear line on stderr and
 // exit status 2. The config counts Redis failures into
 // duban_redis_errors_total (common/observability.h).

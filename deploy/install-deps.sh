@@ -11,6 +11,7 @@ readonly PACKAGES=(
   pkg-config cmake g++ ccache grpc-proto libcli11-dev libssl-dev clang-format
   openssl
   libcpp-httplib-dev
+  libjwt-dev libjansson-dev
 )
 
 missing=()

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/config.h"
 #include "common/tls.h"
 #include "google/protobuf/util/json_util.h"
 #include "tools/dubanctl/table.h"
@@ -88,6 +89,10 @@ void AddGlobalOptions(CLI::App* app, GlobalOptions* options) {
                   "Name the servers' certificates must carry, when it is not "
                   "the host dialled")
       ->envname("DUBAN_TLS_SERVER_NAME");
+  app->add_option("--token-file", options->token_file,
+                  "File holding the bearer token sent on every call, for "
+                  "servers with authentication on (else DUBAN_TOKEN)")
+      ->envname("DUBAN_TOKEN_FILE");
 }
 
 bool ValidateGlobalOptions(GlobalOptions* options) {
@@ -106,6 +111,33 @@ bool ValidateGlobalOptions(GlobalOptions* options) {
     if (absl::StripAsciiWhitespace(*value).empty()) {
       ReportUsageError(grpc::StatusCode::INVALID_ARGUMENT,
                        absl::StrCat(flag, ": must not be empty"));
+      return false;
+    }
+  }
+  if (!options->token_file.empty()) {
+    absl::StatusOr<std::string> token =
+        ReadSecretFile("--token-file", options->token_file);
+    if (!token.ok()) {
+      ReportUsageError(grpc::StatusCode::INVALID_ARGUMENT,
+                       token.status().message());
+      return false;
+    }
+    options->token = *token;
+  } else if (const char* env = std::getenv("DUBAN_TOKEN"); env != nullptr) {
+    options->token = env;
+  }
+  options->token = std::string(absl::StripAsciiWhitespace(options->token));
+  // A token is one line of base64url and dots; anything else would be
+  // refused by gRPC as a header value.
+  for (const char c : options->token) {
+    if (c <= ' ' || c > '~') {
+      ReportUsageError(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          options->token_file.empty()
+              ? "DUBAN_TOKEN: not a token (spaces or control "
+                "characters)"
+              : absl::StrCat("--token-file: \"", options->token_file,
+                             "\" does not hold a token"));
       return false;
     }
   }
@@ -154,6 +186,14 @@ std::shared_ptr<grpc::Channel> MakeChannel(const GlobalOptions& options,
       std::string(address), credentials.ok() ? *credentials : nullptr, args);
 }
 
+void AddCredentials(const GlobalOptions& options,
+                    grpc::ClientContext* context) {
+  if (!options.token.empty()) {
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", options.token));
+  }
+}
+
 grpc::Status CallWithRetry(
     const GlobalOptions& options,
     const std::function<grpc::Status(grpc::ClientContext*)>& call) {
@@ -162,6 +202,7 @@ grpc::Status CallWithRetry(
   for (int attempt = 0;; ++attempt) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
+    AddCredentials(options, &context);
     grpc::Status status = call(&context);
     if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
         attempt == kMaxRetries) {

@@ -56,6 +56,11 @@ struct GlobalOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_server_name;
+  // Bearer token sent as "authorization: Bearer <token>" on every call:
+  // read from --token-file / DUBAN_TOKEN_FILE, else taken from DUBAN_TOKEN
+  // (by ValidateGlobalOptions); empty: none sent.
+  std::string token_file;
+  std::string token;
 };
 
 // Adds the global flags to the top-level app.
@@ -86,6 +91,9 @@ Server ProgressServer(const GlobalOptions& options);
 // up).
 std::shared_ptr<grpc::Channel> MakeChannel(const GlobalOptions& options,
                                            absl::string_view address);
+
+// Adds the bearer token, when there is one, to a call's metadata.
+void AddCredentials(const GlobalOptions& options, grpc::ClientContext* context);
 
 // Runs `call` with a fresh context whose deadline is options.timeout from
 // now, retrying UNAVAILABLE up to 3 times with exponential backoff. The

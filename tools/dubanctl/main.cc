@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "tools/dubanctl/auth_command.h"
 #include "tools/dubanctl/cli.h"
 #include "tools/dubanctl/health_command.h"
 #include "tools/dubanctl/plan_commands.h"
@@ -17,7 +18,8 @@ int main(int argc, char** argv) {
       "dubanctl: import, inspect and issue work plans (工作要点) on the duban "
       "services.\nServers: --plan-addr / DUBAN_PLAN_ADDR (default "
       "127.0.0.1:50061). TLS: --tls-ca-file, --tls-cert-file, --tls-key-file "
-      "(DUBAN_TLS_*), or --plaintext.",
+      "(DUBAN_TLS_*), or --plaintext. Bearer token: --token-file "
+      "(DUBAN_TOKEN_FILE) or DUBAN_TOKEN.",
       "dubanctl");
   // Global flags may follow the subcommand: `dubanctl plan list --json`.
   app.fallthrough();
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
   duban::cli::AddUnitCommands(&app, &globals, &action);
   duban::cli::AddProgressCommands(&app, &globals, &action);
   duban::cli::AddHealthCommand(&app, &globals, &action);
+  duban::cli::AddWhoAmICommand(&app, &globals, &action);
 
   try {
     app.parse(argc, argv);

@@ -923,6 +923,7 @@ int RunWatch(const GlobalOptions& globals, const WatchOptions& o) {
   while (true) {
     request.set_cursor(cursor);
     grpc::ClientContext context;
+    AddCredentials(globals, &context);
     const absl::Time started = absl::Now();
     auto reader = client.stub()->WatchEvents(&context, request);
     pb::Event event;

@@ -1,0 +1,81 @@
+// The per-call check of who calls and whether they may: with authentication
+// on (ServerAuthOptions::enabled()), every call of a registered service
+// carries "authorization: Bearer <token>" (common/auth.h), and the
+// permission table (common/permissions.h) must grant the principal the
+// method for the resource the request names. Otherwise the call ends, before
+// its handler runs, with UNAUTHENTICATED (no, malformed or bad credential;
+// "token expired") or PERMISSION_DENIED naming the permission. The health
+// and reflection services are not checked.
+//
+// Where it runs: gRPC C++ server interceptors can watch a call but cannot
+// end it before the handler (grpc/grpc#24017), so the check wraps the
+// method handlers of the registered (synchronous) services instead: it sees
+// the deserialized request and answers in the handler's place.
+#ifndef DUBAN_COMMON_AUTH_SERVER_H_
+#define DUBAN_COMMON_AUTH_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/auth.h"
+#include "common/permissions.h"
+#include "grpcpp/grpcpp.h"
+
+namespace duban {
+
+struct ServerAuthOptions {
+  // Empty public_key_file: authentication off (the default).
+  TokenVerifierOptions tokens;
+  // Tells the organization of a plan; optional, not owned.
+  PlanOrganizationResolver* resolver = nullptr;
+
+  bool enabled() const { return !tokens.public_key_file.empty(); }
+};
+
+// Decides one call.
+class CallAuthorizer {
+ public:
+  static absl::StatusOr<std::shared_ptr<CallAuthorizer>> Create(
+      const ServerAuthOptions& options);
+
+  // The principal of a call to `method` with `request` (null for methods
+  // that stream requests), or the status to end it with. Sets `*token` to
+  // the bearer token when given.
+  absl::StatusOr<Principal> Authorize(absl::string_view method,
+                                      const grpc::ServerContextBase& context,
+                                      const google::protobuf::Message* request,
+                                      std::string* token = nullptr);
+
+ private:
+  CallAuthorizer(std::unique_ptr<TokenVerifier> verifier,
+                 PlanOrganizationResolver* resolver)
+      : verifier_(std::move(verifier)), resolver_(resolver) {}
+  const std::unique_ptr<TokenVerifier> verifier_;
+  PlanOrganizationResolver* const resolver_;
+};
+
+// Puts `authorizer` in front of every method of `services`; with a null
+// authorizer, takes it away again. FAILED_PRECONDITION for a service with
+// asynchronous or callback methods, which cannot be checked this way.
+absl::Status ProtectServices(const std::vector<grpc::Service*>& services,
+                             std::shared_ptr<CallAuthorizer> authorizer);
+
+// The principal of the call being handled, for its handler (on the
+// handler's thread, while it runs); null when authentication is off.
+const Principal* PrincipalOf(const grpc::ServerContextBase& context);
+
+// The bearer token of the call being handled on this thread, or null; the
+// calls its handler makes to other services on the caller's behalf carry
+// it on (common/client.h's CallService does), so that the callee checks the
+// same principal.
+const std::string* CallerBearerToken();
+
+// duban.auth.v1.AuthService: WhoAmI answers with PrincipalOf().
+std::unique_ptr<grpc::Service> NewAuthService();
+
+}  // namespace duban
+
+#endif  // DUBAN_COMMON_AUTH_SERVER_H_

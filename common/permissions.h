@@ -1,0 +1,108 @@
+// The permission table: for every RPC of the plan, unit and progress
+// services (and AuthService.WhoAmI), the permission it needs, the request
+// fields that name the resource it acts on, and which roles at which scope
+// may call it. One table, checked before any handler runs
+// (common/auth_server.h); tests assert that every RPC has an entry.
+//
+// The resource comes from the first non-empty field of the entry's list
+// (dotted paths reach into sub-messages: "plan.name"), parsed as
+// "organizations/{org}", "organizations/{org}/units/{unit}/..." or
+// "plans/{plan}/...". No non-empty field: the request names nothing, and
+// only a role whose level is kAnyScope, or a binding with scope "*", grants
+// it.
+//
+// Plans: a request that names only a plan does not say its organization.
+// A PlanOrganizationResolver, when given, tells it; without one, a plan is
+// granted to bindings with scope "*" and to ADMINISTRATOR and INTEGRATOR
+// bindings at any organization scope (documented limitation until the
+// servers provide a resolver).
+#ifndef DUBAN_COMMON_PERMISSIONS_H_
+#define DUBAN_COMMON_PERMISSIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/auth.h"
+#include "google/protobuf/message.h"
+
+namespace duban {
+
+// How far a role binding's scope must reach for a grant to apply.
+enum class GrantLevel {
+  // The request's unit: a binding of that unit, of its organization, or "*".
+  kUnit,
+  // Any binding inside the request's organization (organization or one of
+  // its units), or "*": reading.
+  kMember,
+  // The request's organization (or "*"); unit bindings do not suffice.
+  kOrganization,
+  // Any binding of the role, whatever its scope.
+  kAnyScope,
+  // Only a binding with scope "*".
+  kGlobal,
+};
+
+struct Grant {
+  Role role;
+  GrantLevel level;
+};
+
+struct PermissionEntry {
+  // "/duban.progress.v1.ProgressService/SubmitReport".
+  std::string method;
+  // "progress.reports.submit".
+  std::string permission;
+  // Request fields naming the resource, first non-empty wins.
+  std::vector<std::string> scope_fields;
+  std::vector<Grant> grants;
+  // Any authenticated principal, whatever its roles (WhoAmI).
+  bool any_principal = false;
+};
+
+// Every entry, in one table.
+const std::vector<PermissionEntry>& PermissionTable();
+
+// The entry of a full method name, or null.
+const PermissionEntry* FindPermission(absl::string_view method);
+
+// Finds the organization that issued a plan. Implemented by servers that
+// can answer without calling another service; optional.
+class PlanOrganizationResolver {
+ public:
+  virtual ~PlanOrganizationResolver() = default;
+  // The {org} id of `plan` ("plans/{plan}"), NOT_FOUND when unknown.
+  virtual absl::StatusOr<std::string> OrganizationOfPlan(
+      absl::string_view plan) = 0;
+};
+
+// What a request acts on, as the table's fields name it.
+struct ResourceTarget {
+  enum class Kind { kNone, kOrganization, kUnit, kPlan, kUnparsed };
+  Kind kind = Kind::kNone;
+  std::string organization;
+  std::string unit;
+  std::string plan;  // "plans/{plan}"
+};
+
+// Reads the target of `request` by the entry's fields.
+ResourceTarget TargetOf(const PermissionEntry& entry,
+                        const google::protobuf::Message& request);
+
+// OK when `principal` may make the call; PERMISSION_DENIED naming the
+// permission (never the request's data) otherwise. `resolver` may be null.
+absl::Status CheckPermission(const PermissionEntry& entry,
+                             const Principal& principal,
+                             const google::protobuf::Message& request,
+                             PlanOrganizationResolver* resolver);
+
+// The same with the target already read (tests).
+bool IsGranted(const PermissionEntry& entry, const Principal& principal,
+               const ResourceTarget& target,
+               PlanOrganizationResolver* resolver);
+
+}  // namespace duban
+
+#endif  // DUBAN_COMMON_PERMISSIONS_H_
