@@ -33,7 +33,7 @@
 #include "services/plan/redis_store.h"
 #include "services/plan/service.h"
 #include "services/plan/unit_directory.h"
-#include "tests/support/fake_probe.h"
+#include "tests/support/health.h"
 #include "tests/support/redis_fixture.h"
 
 namespace duban {
@@ -52,11 +52,6 @@ constexpr char kIssuePlan[] = "duban.plan.v1.PlanService/IssuePlan";
 constexpr char kGetPlan[] = "duban.plan.v1.PlanService/GetPlan";
 constexpr int kServing = HealthCheckResponse::SERVING;
 constexpr int kNotServing = HealthCheckResponse::NOT_SERVING;
-
-std::shared_ptr<grpc::Channel> ChannelTo(int port) {
-  return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                             grpc::InsecureChannelCredentials());
-}
 
 // The body of GET /metrics, checking the status and content type.
 std::string Scrape(int port) {
@@ -88,20 +83,6 @@ std::string Requests(const std::string& program, const std::string& method,
                      const std::string& code) {
   return absl::StrCat("duban_rpc_requests_total{service=\"", program,
                       "\",method=\"", method, "\",code=\"", code, "\"}");
-}
-
-// The health status of `service` on `port`, or the RPC's error code as a
-// negative number.
-int HealthOf(int port, const std::string& service) {
-  auto stub = Health::NewStub(ChannelTo(port));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  HealthCheckRequest req;
-  req.set_service(service);
-  HealthCheckResponse resp;
-  grpc::Status s = stub->Check(&ctx, req, &resp);
-  if (!s.ok()) return -static_cast<int>(s.error_code());
-  return resp.status();
 }
 
 ServerOptions Options(const std::string& program) {

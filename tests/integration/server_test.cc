@@ -21,7 +21,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "tests/support/fake_probe.h"
+#include "tests/support/health.h"
 #include "tests/support/redis_fixture.h"
 
 namespace duban {
@@ -43,25 +43,6 @@ ServerOptions TestOptions() {
   // Long, so that only CheckReadiness() changes the status in these tests.
   o.readiness_interval = absl::Hours(1);
   return o;
-}
-
-std::shared_ptr<grpc::Channel> ChannelTo(int port) {
-  return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                             grpc::InsecureChannelCredentials());
-}
-
-// The health status of `service` ("" for the whole server), or the RPC's
-// error code as a negative number.
-int HealthOf(int port, const std::string& service) {
-  auto stub = Health::NewStub(ChannelTo(port));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  HealthCheckRequest req;
-  req.set_service(service);
-  HealthCheckResponse resp;
-  grpc::Status s = stub->Check(&ctx, req, &resp);
-  if (!s.ok()) return -static_cast<int>(s.error_code());
-  return resp.status();
 }
 
 constexpr int kServing = HealthCheckResponse::SERVING;
