@@ -92,6 +92,10 @@ void SetMinLogLevel(LogLevel level) {
   min_level.store(static_cast<int>(level), std::memory_order_relaxed);
 }
 
+bool LogEnabled(LogLevel level) {
+  return static_cast<int>(level) >= min_level.load(std::memory_order_relaxed);
+}
+
 void SetLogComponent(absl::string_view component) {
   absl::MutexLock lock(&LogMutex());
   Component().assign(component.data(), component.size());
@@ -152,9 +156,7 @@ std::string JsonEscape(absl::string_view s) {
 
 void Log(LogLevel level, absl::string_view message,
          const std::vector<LogField>& fields) {
-  if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) {
-    return;
-  }
+  if (!LogEnabled(level)) return;
   std::string line =
       absl::StrCat("{\"ts\":\"",
                    absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),

@@ -34,6 +34,8 @@ struct LogField {
 
 // Lines below this level are dropped. Default kInfo.
 void SetMinLogLevel(LogLevel level);
+// Whether a line at `level` would be written (to skip building its fields).
+bool LogEnabled(LogLevel level);
 // The process name written in every line ("plan-server").
 void SetLogComponent(absl::string_view component);
 

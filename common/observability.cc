@@ -300,7 +300,8 @@ void CallObserver::Finish(grpc::StatusCode code) {
   const absl::Duration elapsed = absl::Now() - start_;
   series_->latency->Observe(absl::ToDoubleSeconds(elapsed));
   factory_->CounterFor(series_, static_cast<int>(code))->Increment();
-  if (!factory_->request_log()) return;
+  const LogLevel level = series_->builtin ? LogLevel::kDebug : LogLevel::kInfo;
+  if (!factory_->request_log() || !LogEnabled(level)) return;
   std::vector<LogField> fields = {
       {"method", series_->label},
       {"caller", peer_},
@@ -308,7 +309,7 @@ void CallObserver::Finish(grpc::StatusCode code) {
       {"latency_ms", absl::ToDoubleMilliseconds(elapsed)},
   };
   if (!request_id_.empty()) fields.emplace_back("request_id", request_id_);
-  Log(series_->builtin ? LogLevel::kDebug : LogLevel::kInfo, "rpc", fields);
+  Log(level, "rpc", fields);
 }
 
 // Linking grpc++_reflection registers its plugin for every ServerBuilder;

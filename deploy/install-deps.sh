@@ -12,6 +12,7 @@ readonly PACKAGES=(
   openssl
   libcpp-httplib-dev
   libjwt-dev libjansson-dev
+  libgoogle-perftools-dev
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "services/progress/redis_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -136,14 +137,24 @@ absl::StatusOr<ItemBriefs> BriefsOf(absl::string_view item_id,
   if (!exec.elements[0].is_nil()) {
     absl::SimpleAtoi(exec.elements[0].str, &item.version);
   }
-  std::map<std::string, v1::Report> by_id;
+  // HGETALL answers in hash order; briefs go out ordered by report id,
+  // decoded in place.
   const auto& fields = exec.elements[1].elements;
+  std::vector<const RedisReply*> ids;
+  ids.reserve(fields.size() / 2);
   for (std::size_t f = 0; f + 1 < fields.size(); f += 2) {
-    DUBAN_ASSIGN_OR_RETURN(by_id[fields[f].str],
-                           Decode<v1::Report>("report", fields[f + 1].str));
+    ids.push_back(&fields[f]);
   }
-  item.briefs.reserve(by_id.size());
-  for (auto& [id, brief] : by_id) item.briefs.push_back(std::move(brief));
+  std::sort(
+      ids.begin(), ids.end(),
+      [](const RedisReply* a, const RedisReply* b) { return a->str < b->str; });
+  item.briefs.resize(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const RedisReply& value = *(ids[i] + 1);
+    if (!item.briefs[i].ParseFromString(value.str)) {
+      return absl::InternalError("stored report is corrupt");
+    }
+  }
   return item;
 }
 
