@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -350,6 +351,7 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
   const std::string scoped = absl::StrCat("submit:", request.request_id());
   const std::string report_id =
       absl::StrCat(item_id, "/", unit_id, "~", request.period());
+  absl::MutexLock item_lock(&SubmitLock(plan_id, item_id));
   // The request record, the schedule and the report, read at once.
   DUBAN_ASSIGN_OR_RETURN(
       ProgressStore::SubmitContext read,
@@ -470,6 +472,7 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
         Duty{a.unit(), a.item(), a.role() == uv1::LEAD ? "LEAD" : "CO"});
   }
   bool prefetched = true;
+  bool briefs_taken = false;
   auto attempt = [&]() -> absl::StatusOr<WriteResult> {
     int64_t version = 0;
     v1::Report report;
@@ -552,10 +555,12 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
     event.set_revision(rev.number());
     event.set_status(rev.status());
     event.set_principal(request.principal());
-    if (version == read_version) {
+    if (version == read_version && !briefs_taken) {
       // The item's briefs as this write leaves them: the report's brief
-      // in place of the one read, or added in report-id order.
-      std::vector<v1::Report> briefs = read.item.briefs;
+      // in place of the one read, or added in report-id order. Taken once:
+      // a later attempt leaves the health to UpdateItemHealth.
+      briefs_taken = true;
+      std::vector<v1::Report> briefs = std::move(read.item.briefs);
       const v1::Report brief = BriefOf(report);
       auto at = std::lower_bound(briefs.begin(), briefs.end(), brief,
                                  [](const v1::Report& a, const v1::Report& b) {
@@ -1000,6 +1005,12 @@ v1::Event ProgressDomain::HealthEvent(absl::string_view plan_id,
   event.set_item(item.name());
   event.set_health(health);
   return event;
+}
+
+absl::Mutex& ProgressDomain::SubmitLock(absl::string_view plan_id,
+                                        absl::string_view item_id) {
+  const std::size_t hash = absl::HashOf(plan_id, item_id);
+  return submit_locks_[hash % kSubmitLockStripes];
 }
 
 void ProgressDomain::UpdateItemHealth(absl::string_view plan_id,

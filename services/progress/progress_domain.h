@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "duban/progress/v1/progress_service.pb.h"
 #include "services/progress/directory.h"
@@ -145,11 +146,21 @@ class ProgressDomain {
                             const v1::ItemRollup& rollup,
                             const std::string& key);
 
+  // Submissions to one item take turns in this process, from reading the
+  // item's briefs to writing: a write computes the item's health from what
+  // it read, and a concurrent write to the same item would make it fall
+  // back to reading the item again (UpdateItemHealth). Replicas still race;
+  // the fallback covers them. Striped by item, so unrelated items rarely
+  // wait on each other.
+  absl::Mutex& SubmitLock(absl::string_view plan_id, absl::string_view item_id);
+
   ProgressStore* const store_;
   PlanDirectory* const plans_;
   UnitAssignments* const assignments_;
   const Clock clock_;
   bool allow_backdating_ = false;
+  static constexpr std::size_t kSubmitLockStripes = 64;
+  absl::Mutex submit_locks_[kSubmitLockStripes];
 };
 
 // "plans/{plan}/items/{item}/reports/{unit}~{period}" → (plan id, report

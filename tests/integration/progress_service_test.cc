@@ -4,6 +4,7 @@
 // error codes, idempotency under concurrent retries, and the event feed
 // resumed across a disconnect and across two progress servers, with the
 // watchers gauge following the open streams.
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -391,6 +392,63 @@ TEST_F(ProgressServiceTest, ConcurrentRetriesStoreOneRevision) {
   v1::Report out;
   EXPECT_EQ(Call(changed, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ProgressServiceTest, ConcurrentWritesToOneItemLeaveItsHealthRight) {
+  // Revisions of two reports of one item from 12 threads through both
+  // replicas. Each write records the health it computed from what it read
+  // (or reads the item again when another write got there first); however
+  // they interleave, the item's recorded rollup must equal one computed
+  // afresh from the stored reports.
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < 12; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 4; ++i) {
+        auto r = Submit(absl::StrCat("c", t, "-", i),
+                        (t + i) % 2 == 0 ? "2020-Q1" : "2020-Q2");
+        r.set_status((t * 4 + i) % 3 == 0 ? v1::DELAYED : v1::ON_TRACK);
+        r.set_percent_complete(t * 4 + i);
+        v1::Report out;
+        if (!Call(r, &out, stack_->replicas[t % 2]->stub.get()).ok()) {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  // And one more revision alone, which replaces its report's brief.
+  auto last = Submit("c-last", "2020-Q2");
+  last.set_percent_complete(77);
+  v1::Report out;
+  ASSERT_TRUE(Call(last, &out).ok());
+
+  auto item_rollup = [&]() -> v1::ItemRollup {
+    v1::GetPlanRollupRequest roll;
+    roll.set_plan("plans/yy2020");
+    v1::PlanRollup rollup;
+    grpc::ClientContext c;
+    grpc::Status s = stub_->GetPlanRollup(&c, roll, &rollup);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    for (const auto& section : rollup.sections()) {
+      for (const auto& item : section.items()) {
+        if (item.item() == item_) return item;
+      }
+    }
+    ADD_FAILURE() << item_ << " not in the rollup";
+    return v1::ItemRollup();
+  };
+  const v1::ItemRollup recorded = item_rollup();
+  // Without the cached rollups the answer is computed from the reports.
+  ASSERT_TRUE(
+      stack_->pool.Command({"DEL", "duban:progress:{plan:yy2020}:rollup"})
+          .ok());
+  const v1::ItemRollup fresh = item_rollup();
+  EXPECT_EQ(recorded.health(), fresh.health());
+  EXPECT_EQ(recorded.percent_complete(), fresh.percent_complete());
+  EXPECT_EQ(recorded.DebugString(), fresh.DebugString());
+  EXPECT_EQ(fresh.latest_status(), v1::ON_TRACK);
 }
 
 TEST_F(ProgressServiceTest, OverdueScorecardAndRollup) {
