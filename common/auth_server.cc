@@ -167,6 +167,14 @@ absl::StatusOr<Principal> CallAuthorizer::Authorize(
     return absl::PermissionDeniedError(
         absl::StrCat("no permission is defined for ", method));
   }
+  // The resolver may ask another service on the caller's behalf
+  // (progress-server asks plan-server): the call carries the caller's token.
+  const std::string* outer_token = current_token;
+  current_token = &*token;
+  struct RestoreToken {
+    const std::string* token;
+    ~RestoreToken() { current_token = token; }
+  } restore{outer_token};
   if (request == nullptr) {
     if (!IsGranted(*entry, *principal, ResourceTarget(), resolver_)) {
       return absl::PermissionDeniedError(

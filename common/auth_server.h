@@ -29,7 +29,10 @@ namespace duban {
 struct ServerAuthOptions {
   // Empty public_key_file: authentication off (the default).
   TokenVerifierOptions tokens;
-  // Tells the organization of a plan; optional, not owned.
+  // Tells the organization of a plan, not owned. Every server sets one;
+  // without it, plans are granted only to "*" bindings and kAnyScope grants
+  // (common/permissions.h). It runs inside Authorize, with
+  // CallerBearerToken() set to the caller's token.
   PlanOrganizationResolver* resolver = nullptr;
 
   bool enabled() const { return !tokens.public_key_file.empty(); }
@@ -65,12 +68,16 @@ absl::Status ProtectServices(const std::vector<grpc::Service*>& services,
 
 // The principal of the call being handled, for its handler (on the
 // handler's thread, while it runs); null when authentication is off.
+// Handlers use it for what the table cannot say: list calls keep only what
+// OrganizationFilter::ReadableBy(principal) admits, and SubmitReport's
+// backdate_to needs an ADMINISTRATOR.
 const Principal* PrincipalOf(const grpc::ServerContextBase& context);
 
-// The bearer token of the call being handled on this thread, or null; the
-// calls its handler makes to other services on the caller's behalf carry
-// it on (common/client.h's CallService does), so that the callee checks the
-// same principal.
+// The bearer token of the call being handled or authorized on this thread
+// (its handler, or the PlanOrganizationResolver during Authorize), or null;
+// the calls made to other services on the caller's behalf carry it on
+// (common/client.h's CallService does), so that the callee checks the same
+// principal.
 const std::string* CallerBearerToken();
 
 // duban.auth.v1.AuthService: WhoAmI answers with PrincipalOf().

@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace duban {
 namespace {
@@ -35,7 +36,8 @@ std::vector<Grant> Administrators() {
   return {{kAdministrator, GrantLevel::kOrganization}};
 }
 
-// Directory listings that name no organization (unfiltered today).
+// Listings that name no organization: the handler filters them
+// (OrganizationFilter).
 std::vector<Grant> AnyRole() {
   return {{kReporter, GrantLevel::kAnyScope},
           {kSupervisor, GrantLevel::kAnyScope},
@@ -140,9 +142,10 @@ std::vector<PermissionEntry> BuildTable() {
        {"name"},
        Managers()},
       {progress + "GetReport", "progress.reports.get", {"name"}, Readers()},
+      // The plan, which owns the data, before the unit, a filter.
       {progress + "ListReports",
        "progress.reports.list",
-       {"unit", "parent"},
+       {"parent", "unit"},
        Readers()},
       {progress + "ListRevisions",
        "progress.reports.list",
@@ -150,11 +153,11 @@ std::vector<PermissionEntry> BuildTable() {
        Readers()},
       {progress + "ListOverdue",
        "progress.scorecards.get",
-       {"unit", "plan"},
+       {"plan", "unit"},
        Readers()},
       {progress + "GetScorecard",
        "progress.scorecards.get",
-       {"unit", "plan"},
+       {"plan", "unit"},
        Readers()},
       {progress + "GetPlanRollup",
        "progress.scorecards.get",
@@ -231,12 +234,8 @@ bool Covers(const RoleBinding& binding, GrantLevel level,
       org = target.organization;
       break;
     case ResourceTarget::Kind::kPlan:
-      if (plan_org == nullptr) {
-        // No resolver: see the header.
-        return (binding.role == Role::kAdministrator ||
-                binding.role == Role::kIntegrator) &&
-               binding.scope.kind == Scope::Kind::kOrganization;
-      }
+      // Unknown organization: only "*" (above) and kAnyScope grants.
+      if (plan_org == nullptr || plan_org->empty()) return false;
       org = *plan_org;
       break;
   }
@@ -282,39 +281,107 @@ ResourceTarget TargetOf(const PermissionEntry& entry, const Message& request) {
   return ResourceTarget();
 }
 
-bool IsGranted(const PermissionEntry& entry, const Principal& principal,
-               const ResourceTarget& target,
-               PlanOrganizationResolver* resolver) {
+namespace {
+
+bool IsGrantedFor(const PermissionEntry& entry, const Principal& principal,
+                  const ResourceTarget& target, const std::string* plan_org) {
   if (entry.any_principal) return true;
-  std::string plan_org;
-  bool resolved = false;
-  if (target.kind == ResourceTarget::Kind::kPlan && resolver != nullptr) {
-    absl::StatusOr<std::string> org = resolver->OrganizationOfPlan(target.plan);
-    // An unknown plan is granted only to "*" bindings and kAnyScope roles;
-    // the handler then answers NOT_FOUND.
-    plan_org = org.ok() ? *org : std::string();
-    resolved = true;
-  }
   for (const RoleBinding& binding : principal.roles) {
     for (const Grant& grant : entry.grants) {
       if (grant.role != binding.role) continue;
-      if (Covers(binding, grant.level, target,
-                 resolved ? &plan_org : nullptr)) {
-        return true;
-      }
+      if (Covers(binding, grant.level, target, plan_org)) return true;
     }
   }
   return false;
 }
 
+absl::Status Denied(const PermissionEntry& entry) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("permission ", entry.permission, " denied"));
+}
+
+}  // namespace
+
+bool IsGranted(const PermissionEntry& entry, const Principal& principal,
+               const ResourceTarget& target,
+               PlanOrganizationResolver* resolver) {
+  std::string plan_org;
+  if (target.kind == ResourceTarget::Kind::kPlan && resolver != nullptr) {
+    absl::StatusOr<std::string> org = resolver->OrganizationOfPlan(target.plan);
+    if (org.ok()) plan_org = *org;
+  }
+  return IsGrantedFor(entry, principal, target, &plan_org);
+}
+
 absl::Status CheckPermission(const PermissionEntry& entry,
                              const Principal& principal, const Message& request,
                              PlanOrganizationResolver* resolver) {
-  if (IsGranted(entry, principal, TargetOf(entry, request), resolver)) {
-    return absl::OkStatus();
+  const ResourceTarget target = TargetOf(entry, request);
+  // Grants that hold whatever the plan's organization is need no lookup.
+  if (IsGrantedFor(entry, principal, target, nullptr)) return absl::OkStatus();
+  if (target.kind != ResourceTarget::Kind::kPlan || resolver == nullptr) {
+    return Denied(entry);
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat("permission ", entry.permission, " denied"));
+  absl::StatusOr<std::string> org = resolver->OrganizationOfPlan(target.plan);
+  if (!org.ok()) {
+    switch (org.status().code()) {
+      case absl::StatusCode::kNotFound:
+      case absl::StatusCode::kPermissionDenied:
+      case absl::StatusCode::kUnauthenticated:
+        return Denied(entry);
+      default:
+        // The lookup's own message may name another service's address.
+        return absl::UnavailableError(
+            absl::StrCat("permission ", entry.permission,
+                         " cannot be checked now: the plan's organization "
+                         "could not be looked up; retry"));
+    }
+  }
+  if (IsGrantedFor(entry, principal, target, &*org)) return absl::OkStatus();
+  return Denied(entry);
+}
+
+bool HoldsRoleInOrganization(const Principal& principal, Role role,
+                             absl::string_view org) {
+  absl::ConsumePrefix(&org, "organizations/");
+  for (const RoleBinding& binding : principal.roles) {
+    if (binding.role != role) continue;
+    if (binding.scope.kind == Scope::Kind::kAll) return true;
+    if (binding.scope.kind == Scope::Kind::kOrganization && !org.empty() &&
+        binding.scope.organization == org) {
+      return true;
+    }
+  }
+  return false;
+}
+
+OrganizationFilter OrganizationFilter::All() {
+  OrganizationFilter filter;
+  filter.all_ = true;
+  return filter;
+}
+
+OrganizationFilter OrganizationFilter::ReadableBy(const Principal* principal) {
+  if (principal == nullptr) return All();
+  OrganizationFilter filter;
+  for (const RoleBinding& binding : principal->roles) {
+    if (binding.scope.kind == Scope::Kind::kAll ||
+        binding.role == Role::kIntegrator) {
+      return All();
+    }
+    filter.organizations_.push_back(binding.scope.organization);
+  }
+  return filter;
+}
+
+bool OrganizationFilter::Admits(absl::string_view org) const {
+  if (all_) return true;
+  absl::ConsumePrefix(&org, "organizations/");
+  if (org.empty()) return false;
+  for (const std::string& readable : organizations_) {
+    if (readable == org) return true;
+  }
+  return false;
 }
 
 }  // namespace duban

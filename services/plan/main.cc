@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/server_main.h"
 #include "services/plan/plan_domain.h"
+#include "services/plan/plan_organizations.h"
 #include "services/plan/redis_store.h"
 #include "services/plan/service.h"
 #include "services/plan/unit_directory.h"
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
   duban::plan::GrpcUnitDirectory units(unit_addr, config.client_tls, policy);
   duban::plan::PlanDomain domain(&store, &units);
   duban::plan::PlanServiceImpl service(&domain);
+  duban::plan::StoredPlanOrganizations plan_organizations(&store);
+  config.server.auth.resolver = &plan_organizations;
   config.server.readiness_probe = [&store] { return store.Ping(); };
 
   // Finishes issues whose last step (committing the assignments) failed

@@ -294,7 +294,7 @@ absl::StatusOr<Plan> PlanDomain::GetPlan(const v1::GetPlanRequest& request) {
 }
 
 absl::StatusOr<v1::ListPlansResponse> PlanDomain::ListPlans(
-    const v1::ListPlansRequest& request) {
+    const v1::ListPlansRequest& request, const OrganizationFilter& readable) {
   DUBAN_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(), 50, 500));
   std::string after;
   if (!request.page_token().empty()) {
@@ -317,6 +317,9 @@ absl::StatusOr<v1::ListPlansResponse> PlanDomain::ListPlans(
             if (!stored.ok()) return stored.status();
             if (request.state() != Plan::STATE_UNSPECIFIED &&
                 stored->plan.state() != request.state()) {
+              return false;
+            }
+            if (!readable.Admits(stored->plan.issuing_organization())) {
               return false;
             }
             if (!page_full) *response.add_plans() = Decorated(*stored);

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/permissions.h"
 #include "duban/plan/v1/plan_service.pb.h"
 #include "services/plan/store.h"
 #include "services/plan/unit_directory.h"
@@ -27,8 +28,11 @@ class PlanDomain {
       const v1::ImportPlanRequest& request);
   absl::StatusOr<v1::Plan> CreatePlan(const v1::CreatePlanRequest& request);
   absl::StatusOr<v1::Plan> GetPlan(const v1::GetPlanRequest& request);
+  // Only plans whose issuing organization `readable` admits; pages and
+  // page tokens count those alone.
   absl::StatusOr<v1::ListPlansResponse> ListPlans(
-      const v1::ListPlansRequest& request);
+      const v1::ListPlansRequest& request,
+      const OrganizationFilter& readable = OrganizationFilter::All());
   absl::StatusOr<v1::Plan> UpdatePlan(const v1::UpdatePlanRequest& request);
   absl::Status DeletePlan(const v1::DeletePlanRequest& request);
   absl::StatusOr<v1::Plan> IssuePlan(const v1::IssuePlanRequest& request);

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/auth_server.h"
 #include "common/status.h"
 
 namespace duban::plan {
@@ -23,10 +24,12 @@ grpc::Status PlanServiceImpl::GetPlan(grpc::ServerContext*,
   return AnswerRpc(domain_->GetPlan(*request), response);
 }
 
-grpc::Status PlanServiceImpl::ListPlans(grpc::ServerContext*,
+grpc::Status PlanServiceImpl::ListPlans(grpc::ServerContext* context,
                                         const v1::ListPlansRequest* request,
                                         v1::ListPlansResponse* response) {
-  return AnswerRpc(domain_->ListPlans(*request), response);
+  return AnswerRpc(domain_->ListPlans(*request, OrganizationFilter::ReadableBy(
+                                                    PrincipalOf(*context))),
+                   response);
 }
 
 grpc::Status PlanServiceImpl::UpdatePlan(grpc::ServerContext*,

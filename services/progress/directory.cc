@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status.h"
 
 namespace duban::progress {
@@ -122,6 +123,18 @@ absl::StatusOr<std::vector<uv1::Assignment>>
 CachedUnitAssignments::PlanAssignments(absl::string_view plan_name) {
   return cache_.Get(absl::StrCat("plan:", plan_name), false,
                     [&] { return inner_->PlanAssignments(plan_name); });
+}
+
+absl::StatusOr<std::string> DirectoryPlanOrganizations::OrganizationOfPlan(
+    absl::string_view plan) {
+  absl::StatusOr<std::shared_ptr<const PlanSnapshot>> snapshot =
+      plans_->GetPlan(plan);
+  if (!snapshot.ok()) return snapshot.status();
+  absl::string_view org = (*snapshot)->plan.issuing_organization();
+  if (!absl::ConsumePrefix(&org, "organizations/") || org.empty()) {
+    return absl::NotFoundError("the plan names no issuing organization");
+  }
+  return std::string(org);
 }
 
 }  // namespace duban::progress

@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/client.h"
+#include "common/permissions.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
 #include "duban/unit/v1/unit_service.grpc.pb.h"
 
@@ -180,6 +181,24 @@ class CachedUnitAssignments : public UnitAssignments {
  private:
   UnitAssignments* const inner_;
   TtlCache<std::vector<unit::v1::Assignment>> cache_;
+};
+
+// progress-server's PlanOrganizationResolver (common/permissions.h): the
+// issuing_organization of the plan as `plans` answers it, asked with the
+// caller's credential (CallerBearerToken is set while calls are
+// authorized), so a caller plan-server refuses learns nothing. Give it the
+// cached directory the domain uses: the handler then finds the plan cached.
+class DirectoryPlanOrganizations : public PlanOrganizationResolver {
+ public:
+  // `plans` must outlive this.
+  explicit DirectoryPlanOrganizations(PlanDirectory* plans) : plans_(plans) {}
+  // NOT_FOUND when the plan names no issuing organization; the directory's
+  // error otherwise (PERMISSION_DENIED when plan-server refuses the caller).
+  absl::StatusOr<std::string> OrganizationOfPlan(
+      absl::string_view plan) override;
+
+ private:
+  PlanDirectory* const plans_;
 };
 
 }  // namespace duban::progress

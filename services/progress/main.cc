@@ -90,6 +90,8 @@ int main(int argc, char** argv) {
   duban::progress::ProgressDomain domain(&store, &plans, &assignments);
   domain.set_allow_backdating(absl::GetFlag(FLAGS_allow_backdated_reports));
   duban::progress::ProgressServiceImpl service(&domain, watch);
+  duban::progress::DirectoryPlanOrganizations plan_organizations(&plans);
+  config.server.auth.resolver = &plan_organizations;
   config.server.readiness_probe = [&store] { return store.Ping(); };
 
   absl::Notification stop;

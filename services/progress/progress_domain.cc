@@ -291,7 +291,7 @@ absl::StatusOr<v1::Schedule> ProgressDomain::GetSchedule(
 // --- reports ----------------------------------------------------------------
 
 absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
-    const v1::SubmitReportRequest& request) {
+    const v1::SubmitReportRequest& request, const Principal* caller) {
   DUBAN_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
   DUBAN_ASSIGN_OR_RETURN(auto item_ids, ParseItemName("item", request.item()));
   const auto& [plan_id, item_id] = item_ids;
@@ -402,6 +402,12 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
           "backdate_to: this server does not accept backdated reports (it "
           "was started without --allow_backdated_reports)");
     }
+    if (caller != nullptr &&
+        !HoldsRoleInOrganization(*caller, Role::kAdministrator,
+                                 plan->plan.issuing_organization())) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("permission ", kBackdateReportsPermission, " denied"));
+    }
     const auto& ts = request.backdate_to();
     if (ts.nanos() < 0 || ts.nanos() > 999999999) {
       return InvalidField("backdate_to", absl::StrCat(ts.seconds(), "s"),
@@ -448,9 +454,10 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
     DUBAN_ASSIGN_OR_RETURN(assigned,
                            assignments_->ItemAssignmentsFresh(request.item()));
     if (!holds(assigned)) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "unit: \"", request.unit(),
-          "\" holds no active assignment on item \"", request.item(), "\""));
+      // Names the rule, not the data (as every PERMISSION_DENIED).
+      return absl::PermissionDeniedError(
+          "permission progress.reports.submit denied: the unit holds no "
+          "active assignment on the item");
     }
   }
 

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/permissions.h"
 #include "duban/progress/v1/progress_service.pb.h"
 #include "services/progress/directory.h"
 #include "services/progress/health.h"
@@ -53,8 +54,12 @@ class ProgressDomain {
   absl::StatusOr<v1::Schedule> GetSchedule(
       const v1::GetScheduleRequest& request);
 
+  // `caller`: the principal when authentication is on (null when off);
+  // backdate_to then needs an ADMINISTRATOR of the plan's organization or
+  // "*" (PERMISSION_DENIED naming kBackdateReportsPermission).
   absl::StatusOr<v1::Report> SubmitReport(
-      const v1::SubmitReportRequest& request);
+      const v1::SubmitReportRequest& request,
+      const Principal* caller = nullptr);
   absl::StatusOr<v1::Report> ReviewReport(
       const v1::ReviewReportRequest& request);
   absl::StatusOr<v1::Report> GetReport(const v1::GetReportRequest& request);

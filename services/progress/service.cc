@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/auth_server.h"
 #include "common/status.h"
 
 namespace duban::progress {
@@ -20,9 +21,10 @@ grpc::Status ProgressServiceImpl::GetSchedule(
 }
 
 grpc::Status ProgressServiceImpl::SubmitReport(
-    grpc::ServerContext*, const v1::SubmitReportRequest* request,
+    grpc::ServerContext* context, const v1::SubmitReportRequest* request,
     v1::Report* response) {
-  return AnswerRpc(domain_->SubmitReport(*request), response);
+  return AnswerRpc(domain_->SubmitReport(*request, PrincipalOf(*context)),
+                   response);
 }
 
 grpc::Status ProgressServiceImpl::ReviewReport(

@@ -1,5 +1,6 @@
 // unit-server: flags → config → wire → serve.
 #include "common/server_main.h"
+#include "services/unit/plan_organizations.h"
 #include "services/unit/redis_store.h"
 #include "services/unit/service.h"
 #include "services/unit/unit_domain.h"
@@ -12,6 +13,8 @@ int main(int argc, char** argv) {
   duban::unit::RedisUnitStore store(&pool);
   duban::unit::UnitDomain domain(&store);
   duban::unit::UnitServiceImpl service(&domain);
+  duban::unit::BoundPlanOrganizations plan_organizations(&store);
+  config.server.auth.resolver = &plan_organizations;
   config.server.readiness_probe = [&store] { return store.Ping(); };
   return duban::RunServerUntilSignal(config.server, {&service});
 }

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/auth_server.h"
 #include "common/status.h"
 
 namespace duban::unit {
@@ -18,9 +19,12 @@ grpc::Status UnitServiceImpl::GetOrganization(
 }
 
 grpc::Status UnitServiceImpl::ListOrganizations(
-    grpc::ServerContext*, const v1::ListOrganizationsRequest* request,
+    grpc::ServerContext* context, const v1::ListOrganizationsRequest* request,
     v1::ListOrganizationsResponse* response) {
-  return AnswerRpc(domain_->ListOrganizations(*request), response);
+  return AnswerRpc(
+      domain_->ListOrganizations(
+          *request, OrganizationFilter::ReadableBy(PrincipalOf(*context))),
+      response);
 }
 
 grpc::Status UnitServiceImpl::UpdateOrganization(

@@ -400,7 +400,8 @@ absl::StatusOr<Organization> UnitDomain::GetOrganization(
 }
 
 absl::StatusOr<v1::ListOrganizationsResponse> UnitDomain::ListOrganizations(
-    const v1::ListOrganizationsRequest& request) {
+    const v1::ListOrganizationsRequest& request,
+    const OrganizationFilter& readable) {
   DUBAN_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(), 50, 500));
   std::string after;
   if (!request.page_token().empty()) {
@@ -432,6 +433,7 @@ absl::StatusOr<v1::ListOrganizationsResponse> UnitDomain::ListOrganizations(
             }
             if (!stored.ok()) return stored.status();
             const Organization& org = stored->organization;
+            if (!readable.Admits(id)) return false;
             if (!request.parent().empty() && org.parent() != request.parent()) {
               return false;
             }

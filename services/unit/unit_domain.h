@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/permissions.h"
 #include "duban/unit/v1/unit_service.pb.h"
 #include "services/unit/store.h"
 
@@ -30,8 +31,11 @@ class UnitDomain {
       const v1::CreateOrganizationRequest& request);
   absl::StatusOr<v1::Organization> GetOrganization(
       const v1::GetOrganizationRequest& request);
+  // Only organizations `readable` admits; pages and page tokens count
+  // those alone.
   absl::StatusOr<v1::ListOrganizationsResponse> ListOrganizations(
-      const v1::ListOrganizationsRequest& request);
+      const v1::ListOrganizationsRequest& request,
+      const OrganizationFilter& readable = OrganizationFilter::All());
   absl::StatusOr<v1::Organization> UpdateOrganization(
       const v1::UpdateOrganizationRequest& request);
   absl::Status DeleteOrganization(const v1::DeleteOrganizationRequest& request);

@@ -349,7 +349,7 @@ TEST_F(ProgressServiceTest, ErrorCodesNameTheField) {
       {[](auto* r) { r->set_period("2020-Q4"); },
        grpc::StatusCode::FAILED_PRECONDITION, "has not begun"},
       {[&](auto* r) { r->set_unit(other_unit_); },
-       grpc::StatusCode::PERMISSION_DENIED, other_unit_},
+       grpc::StatusCode::PERMISSION_DENIED, "holds no active assignment"},
       {[](auto* r) { r->set_item("plans/yy2020/items/999"); },
        grpc::StatusCode::NOT_FOUND, "items/999"},
       {[](auto* r) { r->add_indicator_values()->set_indicator_id("zz"); },

@@ -22,6 +22,8 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::FileDescriptor;
 using google::protobuf::MethodDescriptor;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Every service of the API's files, from the generated descriptors.
 std::vector<const MethodDescriptor*> AllMethods() {
@@ -213,11 +215,12 @@ class FixedResolver : public PlanOrganizationResolver {
   int calls = 0;
 };
 
-TEST(PermissionCheckTest, PlansWithoutAResolver) {
+TEST(PermissionCheckTest, PlansWithoutAResolverOnlyForGlobalBindings) {
   progress::v1::GetPlanRollupRequest request;
   request.set_plan("plans/p");
   ExpectCases("/duban.progress.v1.ProgressService/GetPlanRollup", request,
-              {{kA, "organizations/zz", true},
+              {{kA, "organizations/zz", false},
+               {kA, "organizations/yy", false},
                {kI, "organizations/zz", true},
                {kS, "organizations/yy", false},
                {kR, "organizations/yy/units/u", false},
@@ -225,10 +228,86 @@ TEST(PermissionCheckTest, PlansWithoutAResolver) {
   plan::v1::IssuePlanRequest issue;
   issue.set_name("plans/p");
   ExpectCases("/duban.plan.v1.PlanService/IssuePlan", issue,
-              {{kA, "organizations/zz", true},
+              {{kA, "organizations/zz", false},
+               {kA, "organizations/yy", false},
                {kS, "organizations/yy", false},
                {kI, "organizations/yy", false},
                {kS, "*", true}});
+}
+
+// Answers with a fixed status and counts its calls.
+class FailingResolver : public PlanOrganizationResolver {
+ public:
+  explicit FailingResolver(absl::Status status) : status_(std::move(status)) {}
+  absl::StatusOr<std::string> OrganizationOfPlan(absl::string_view) override {
+    ++calls;
+    return status_;
+  }
+  int calls = 0;
+
+ private:
+  absl::Status status_;
+};
+
+TEST(PermissionCheckTest, ResolverRefusalDeniesAndOutageIsUnavailable) {
+  plan::v1::IssuePlanRequest issue;
+  issue.set_name("plans/p");
+  const char* method = "/duban.plan.v1.PlanService/IssuePlan";
+  for (absl::Status refusal : {absl::NotFoundError("no such plan"),
+                               absl::PermissionDeniedError("refused"),
+                               absl::UnauthenticatedError("token expired")}) {
+    FailingResolver resolver(refusal);
+    absl::Status s =
+        Check(method, With(kS, "organizations/yy"), issue, &resolver);
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << refusal;
+    EXPECT_EQ(s.message(), "permission plan.plans.issue denied");
+  }
+  FailingResolver down(
+      absl::UnavailableError("plan service at 10.0.0.7:50061 unreachable"));
+  absl::Status s = Check(method, With(kS, "organizations/yy"), issue, &down);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("plan.plans.issue"));
+  EXPECT_THAT(std::string(s.message()), Not(HasSubstr("10.0.0.7")));
+  // Grants that hold whatever the organization is need no lookup.
+  down.calls = 0;
+  EXPECT_TRUE(Check(method, With(kS, "*"), issue, &down).ok());
+  EXPECT_EQ(down.calls, 0);
+}
+
+TEST(OrganizationFilterTest, AdmitsWhatTheBindingsMayRead) {
+  EXPECT_TRUE(OrganizationFilter::ReadableBy(nullptr).Admits("any"));
+  EXPECT_TRUE(OrganizationFilter::All().Admits(""));
+  const Principal supervisor = With(kS, "organizations/yy");
+  const OrganizationFilter filter = OrganizationFilter::ReadableBy(&supervisor);
+  EXPECT_FALSE(filter.admits_all());
+  EXPECT_TRUE(filter.Admits("yy"));
+  EXPECT_TRUE(filter.Admits("organizations/yy"));
+  EXPECT_FALSE(filter.Admits("organizations/zz"));
+  EXPECT_FALSE(filter.Admits("organizations/yyy"));
+  EXPECT_FALSE(filter.Admits(""));
+  const Principal reporter = With(kR, "organizations/zz/units/u");
+  EXPECT_TRUE(OrganizationFilter::ReadableBy(&reporter).Admits("zz"));
+  EXPECT_FALSE(OrganizationFilter::ReadableBy(&reporter).Admits("yy"));
+  const Principal integrator = With(kI, "organizations/zz");
+  EXPECT_TRUE(OrganizationFilter::ReadableBy(&integrator).admits_all());
+  const Principal global = With(kR, "*");
+  EXPECT_TRUE(OrganizationFilter::ReadableBy(&global).Admits("yy"));
+  Principal nobody;
+  EXPECT_FALSE(OrganizationFilter::ReadableBy(&nobody).Admits("yy"));
+}
+
+TEST(HoldsRoleInOrganizationTest, OrganizationOrGlobalBindingsOnly) {
+  EXPECT_TRUE(HoldsRoleInOrganization(With(kA, "organizations/yy"), kA,
+                                      "organizations/yy"));
+  EXPECT_TRUE(HoldsRoleInOrganization(With(kA, "*"), kA, "organizations/yy"));
+  EXPECT_TRUE(HoldsRoleInOrganization(With(kA, "*"), kA, ""));
+  EXPECT_FALSE(HoldsRoleInOrganization(With(kA, "organizations/yy"), kA, ""));
+  EXPECT_FALSE(HoldsRoleInOrganization(With(kA, "organizations/zz"), kA,
+                                       "organizations/yy"));
+  EXPECT_FALSE(HoldsRoleInOrganization(With(kA, "organizations/yy/units/u"), kA,
+                                       "organizations/yy"));
+  EXPECT_FALSE(HoldsRoleInOrganization(With(kS, "organizations/yy"), kA,
+                                       "organizations/yy"));
 }
 
 TEST(PermissionCheckTest, PlansWithAResolver) {

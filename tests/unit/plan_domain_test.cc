@@ -376,5 +376,55 @@ TEST_F(PlanDomainTest,
             absl::StatusCode::kFailedPrecondition);
 }
 
+// Pages of a filtered list hold page_size plans of the admitted
+// organizations, and following the tokens visits each exactly once.
+TEST_F(PlanDomainTest, ListPlansShowsOnlyReadableOrganizationsPageByPage) {
+  std::vector<std::string> expected;
+  for (int i = 0; i < 7; ++i) {
+    v1::ImportPlanRequest request;
+    request.set_content(kSmallPlan);
+    request.set_plan_id(absl::StrCat("p", i));
+    request.set_organization(i % 3 == 0 ? "organizations/city"
+                                        : "organizations/other");
+    ASSERT_TRUE(domain_.ImportPlan(request).ok());
+    if (i % 3 == 0) expected.push_back(absl::StrCat("plans/p", i));
+  }
+  v1::CreatePlanRequest orphan;  // names no organization
+  orphan.set_plan_id("p9");
+  orphan.mutable_plan()->set_title("无主计划");
+  orphan.mutable_plan()->add_issuing_authorities("不存在的局");
+  ASSERT_TRUE(domain_.CreatePlan(orphan).ok());
+
+  Principal supervisor;
+  supervisor.roles.push_back(
+      {Role::kSupervisor, *ParseScope("organizations/city")});
+  const OrganizationFilter readable =
+      OrganizationFilter::ReadableBy(&supervisor);
+  std::vector<std::string> seen;
+  v1::ListPlansRequest request;
+  request.set_page_size(2);
+  int pages = 0;
+  do {
+    auto page = domain_.ListPlans(request, readable);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LE(page->plans_size(), 2);
+    for (const auto& plan : page->plans()) seen.push_back(plan.name());
+    request.set_page_token(page->next_page_token());
+    ASSERT_LT(++pages, 10);
+  } while (!request.page_token().empty());
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(pages, 2);  // p0 p3 | p6
+
+  auto all = domain_.ListPlans(v1::ListPlansRequest());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->plans_size(), 8);
+  Principal nobody;
+  auto none = domain_.ListPlans(v1::ListPlansRequest(),
+                                OrganizationFilter::ReadableBy(&nobody));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->plans_size(), 0);
+  EXPECT_TRUE(none->next_page_token().empty());
+}
+
 }  // namespace
 }  // namespace duban::plan

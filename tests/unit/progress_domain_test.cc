@@ -247,7 +247,9 @@ TEST_F(ProgressDomainTest, EachRefusalNamesTheFieldWithTheRightCode) {
       {"future period", [](auto* r) { r->set_period("2020-Q3"); },
        absl::StatusCode::kFailedPrecondition, "has not begun"},
       {"unassigned unit", [](auto* r) { r->set_unit(kOther); },
-       absl::StatusCode::kPermissionDenied, kOther},
+       absl::StatusCode::kPermissionDenied,
+       "permission progress.reports.submit denied: the unit holds no active "
+       "assignment on the item"},
       {"unknown item", [](auto* r) { r->set_item("plans/p2020/items/99"); },
        absl::StatusCode::kNotFound, "items/99"},
       {"unknown plan", [](auto* r) { r->set_item("plans/nope/items/1"); },

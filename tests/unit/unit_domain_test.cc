@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -809,6 +810,38 @@ TEST_F(UnitDomainTest, ResolveUnitNamesAnswersEachNameInOrder) {
   request.set_organization("organizations/none");
   EXPECT_EQ(domain_.ResolveUnitNames(request).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST_F(UnitDomainTest, ListOrganizationsShowsOnlyReadableOnesPageByPage) {
+  for (const char* id : {"a1", "b1", "a2", "b2", "a3"}) {
+    MakeOrg(id, absl::StrCat("机构", id));
+  }
+  Principal principal;
+  for (const char* scope :
+       {"organizations/a1", "organizations/a2/units/u", "organizations/a3"}) {
+    principal.roles.push_back({Role::kReporter, *ParseScope(scope)});
+  }
+  const OrganizationFilter readable =
+      OrganizationFilter::ReadableBy(&principal);
+  std::vector<std::string> seen;
+  v1::ListOrganizationsRequest request;
+  request.set_page_size(1);
+  int pages = 0;
+  do {
+    auto page = domain_.ListOrganizations(request, readable);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LE(page->organizations_size(), 1);
+    for (const auto& org : page->organizations()) seen.push_back(org.name());
+    request.set_page_token(page->next_page_token());
+    ASSERT_LT(++pages, 10);
+  } while (!request.page_token().empty());
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"organizations/a1", "organizations/a2",
+                                      "organizations/a3"}));
+  EXPECT_EQ(pages, 3);
+  auto all = domain_.ListOrganizations(v1::ListOrganizationsRequest());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->organizations_size(), 5);
 }
 
 }  // namespace
