@@ -79,7 +79,7 @@ class AuthorizingHandler : public MethodHandler {
     }
     current_context = param.server_context;
     current_principal = &*principal;
-    current_token = &token;
+    current_token = token.empty() ? nullptr : &token;
     inner_->RunHandler(param);
     current_context = nullptr;
     current_principal = nullptr;
@@ -149,17 +149,36 @@ absl::StatusOr<std::shared_ptr<CallAuthorizer>> CallAuthorizer::Create(
   absl::StatusOr<std::unique_ptr<TokenVerifier>> verifier =
       TokenVerifier::Create(options.tokens);
   if (!verifier.ok()) return verifier.status();
-  return std::shared_ptr<CallAuthorizer>(
-      new CallAuthorizer(*std::move(verifier), options.resolver));
+  std::unique_ptr<ClientPrincipals> certificates;
+  if (!options.client_principals_file.empty()) {
+    absl::StatusOr<std::unique_ptr<ClientPrincipals>> created =
+        ClientPrincipals::Create(options.client_principals_file,
+                                 options.tokens.refresh_interval);
+    if (!created.ok()) return created.status();
+    certificates = *std::move(created);
+  }
+  return std::shared_ptr<CallAuthorizer>(new CallAuthorizer(
+      *std::move(verifier), std::move(certificates), options.resolver));
+}
+
+absl::StatusOr<Principal> CallAuthorizer::Authenticate(
+    const grpc::ServerContextBase& context, std::string* token_out) {
+  // A token decides whenever one is sent; the certificate only without.
+  if (certificates_ != nullptr &&
+      context.client_metadata().count("authorization") == 0) {
+    const PeerIdentity peer = PeerIdentityOf(context);
+    if (peer.verified) return certificates_->Find(peer);
+  }
+  absl::StatusOr<std::string> token = BearerToken(context);
+  if (!token.ok()) return token.status();
+  if (token_out != nullptr) *token_out = *token;
+  return verifier_->Verify(*token);
 }
 
 absl::StatusOr<Principal> CallAuthorizer::Authorize(
     absl::string_view method, const grpc::ServerContextBase& context,
     const google::protobuf::Message* request, std::string* token_out) {
-  absl::StatusOr<std::string> token = BearerToken(context);
-  if (!token.ok()) return token.status();
-  if (token_out != nullptr) *token_out = *token;
-  absl::StatusOr<Principal> principal = verifier_->Verify(*token);
+  absl::StatusOr<Principal> principal = Authenticate(context, token_out);
   if (!principal.ok()) return principal.status();
   const PermissionEntry* entry = FindPermission(method);
   if (entry == nullptr) {

@@ -1,14 +1,71 @@
 #include "common/client.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/auth_server.h"
+#include "common/config.h"
 #include "common/log.h"
 #include "common/status.h"
 
 namespace duban {
+namespace {
+
+// The process's service token (SetServiceTokenFile), re-read on change.
+class ServiceToken {
+ public:
+  void SetFile(const std::string& path) {
+    absl::MutexLock lock(&mu_);
+    path_ = path;
+    stamp_.clear();
+    token_.clear();
+  }
+
+  // The current token; empty when none is set.
+  std::string Get() {
+    absl::MutexLock lock(&mu_);
+    if (path_.empty()) return "";
+    struct stat st;
+    std::string stamp;
+    if (stat(path_.c_str(), &st) == 0) {
+      stamp = absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec,
+                           ".", st.st_mtim.tv_nsec);
+    }
+    if (stamp.empty() || stamp != stamp_) {
+      absl::StatusOr<std::string> token =
+          ReadSecretFile("--auth_service_token_file", path_);
+      if (token.ok()) {
+        token_ = *std::move(token);
+        stamp_ = stamp;
+      } else {
+        Log(LogLevel::kWarning, "keeping the previous service token",
+            {{"error", std::string(token.status().message())}});
+      }
+    }
+    return token_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::string path_ ABSL_GUARDED_BY(mu_);
+  std::string stamp_ ABSL_GUARDED_BY(mu_);
+  std::string token_ ABSL_GUARDED_BY(mu_);
+};
+
+ServiceToken& ProcessServiceToken() {
+  static ServiceToken* const token = new ServiceToken;
+  return *token;
+}
+
+}  // namespace
+
+void SetServiceTokenFile(const std::string& path) {
+  ProcessServiceToken().SetFile(path);
+}
 
 absl::Status CallService(
     absl::string_view callee, const CallPolicy& policy,
@@ -20,8 +77,12 @@ absl::Status CallService(
     context.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(policy.timeout));
     // On a caller's behalf: the callee checks the caller's own token.
+    // Otherwise the server's own (besides its client certificate).
     if (const std::string* token = CallerBearerToken(); token != nullptr) {
       context.AddMetadata("authorization", absl::StrCat("Bearer ", *token));
+    } else if (const std::string own = ProcessServiceToken().Get();
+               !own.empty()) {
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", own));
     }
     status = call(&context);
     const bool unreached =

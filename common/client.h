@@ -30,12 +30,23 @@ struct CallPolicy {
 
 // Runs `call` with a fresh ClientContext (deadline set) per attempt. Inside
 // a handler on a server with authentication on, the call carries the
-// caller's bearer token (common/auth_server.h: CallerBearerToken).
+// caller's bearer token (common/auth_server.h: CallerBearerToken); other
+// calls (background work, callers known by their certificate) carry the
+// server's own identity: the service token when one is set
+// (SetServiceTokenFile), and the client certificate of the channel.
 // `callee` names the other side in messages ("unit service at
 // 127.0.0.1:50062").
 absl::Status CallService(
     absl::string_view callee, const CallPolicy& policy,
     const std::function<grpc::Status(grpc::ClientContext*)>& call);
+
+// The bearer token of the calls this process makes with its own identity,
+// read from `path` (one line, as dubanctl's --token-file) and read again
+// whenever the file changes, so that a renewed token needs no restart; an
+// empty path: none (--auth_service_token_file; for deployments without
+// mutual TLS). A file that cannot be read later is logged and the last
+// token kept.
+void SetServiceTokenFile(const std::string& path);
 
 // A channel to `address` for service-to-service calls, secured by `tls`.
 // Options that fail validation (checked at startup, so only when a file

@@ -350,7 +350,10 @@ int RunServerUntilSignal(const ServerOptions& options,
        {"listen", options.listen},
        {"port", (*server)->port()},
        {"transport", DescribeServerTls(options.tls)},
-       {"auth", options.auth.enabled() ? "bearer tokens" : "off"},
+       {"auth", !options.auth.enabled() ? "off"
+                : options.auth.client_principals_file.empty()
+                    ? "bearer tokens"
+                    : "bearer tokens, client certificates"},
        {"metrics_listen", options.observability.metrics_listen},
        {"metrics_port", (*server)->metrics_port()},
        {"health_listen", options.observability.health_listen},

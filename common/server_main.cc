@@ -7,6 +7,8 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
+#include "common/auth_server.h"
+#include "common/client.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/observability.h"
@@ -55,7 +57,16 @@ ABSL_FLAG(std::string, auth_audience, "",
 ABSL_FLAG(int, auth_leeway_seconds, 30,
           "Clock skew tolerated on token exp and nbf, 0-300");
 ABSL_FLAG(int, auth_refresh_seconds, 60,
-          "How often --auth_public_key_file is checked for changes, 1-86400");
+          "How often --auth_public_key_file and "
+          "--auth_client_principals_file are checked for changes, 1-86400");
+ABSL_FLAG(std::string, auth_client_principals_file, "",
+          "With --auth_public_key_file and --tls_client_ca_file: JSON file "
+          "mapping verified client certificates (URI, DNS name or common "
+          "name) to system principals, for callers that send no token");
+ABSL_FLAG(std::string, auth_service_token_file, "",
+          "File holding the bearer token this server sends on the calls it "
+          "makes with its own identity (background work), where mutual TLS "
+          "does not identify it; re-read when it changes");
 
 namespace duban {
 
@@ -86,18 +97,34 @@ void ApplyAuthFlags(absl::string_view program, ServerAuthOptions* auth) {
   }
   tokens.leeway = absl::Seconds(leeway);
   tokens.refresh_interval = absl::Seconds(refresh);
+  auth->client_principals_file =
+      absl::GetFlag(FLAGS_auth_client_principals_file);
   if (tokens.public_key_file.empty()) {
-    if (!tokens.issuer.empty() || !tokens.audience.empty()) {
+    if (!tokens.issuer.empty() || !tokens.audience.empty() ||
+        !auth->client_principals_file.empty()) {
       fail(
-          "--auth_issuer, --auth_audience: only used with "
-          "--auth_public_key_file, which is unset");
+          "--auth_issuer, --auth_audience, --auth_client_principals_file: "
+          "only used with --auth_public_key_file, which is unset");
     }
     return;
   }
   // Refused now rather than at the first call.
-  if (auto verifier = TokenVerifier::Create(tokens); !verifier.ok()) {
-    fail(verifier.status().message());
+  if (auto authorizer = CallAuthorizer::Create(*auth); !authorizer.ok()) {
+    fail(authorizer.status().message());
   }
+}
+
+// The calls this server makes with its own identity carry the token of
+// --auth_service_token_file (common/client.h).
+void ApplyServiceTokenFlag(absl::string_view program) {
+  const std::string file = absl::GetFlag(FLAGS_auth_service_token_file);
+  if (!file.empty()) {
+    if (auto token = ReadSecretFile("--auth_service_token_file", file);
+        !token.ok()) {
+      ExitWithConfigError(program, token.status().message());
+    }
+  }
+  SetServiceTokenFile(file);
 }
 
 }  // namespace
@@ -210,6 +237,13 @@ ServerConfig ParseServerConfig(int argc, char** argv, absl::string_view program,
     fail(s.message());
   }
   ApplyAuthFlags(program, &config.server.auth);
+  if (!config.server.auth.client_principals_file.empty() &&
+      config.server.tls.client_ca_file.empty()) {
+    fail(
+        "--auth_client_principals_file: needs mutual TLS "
+        "(--tls_client_ca_file), which is unset");
+  }
+  ApplyServiceTokenFlag(program);
   config.redis.on_error = RedisErrorCounter(program);
   return config;
 }

@@ -4,7 +4,10 @@
 // --request_log, the TLS flags of common/tls_flags.h, and the flags of
 // bearer-token authentication (--auth_public_key_file, --auth_issuer,
 // --auth_audience, --auth_leeway_seconds, --auth_refresh_seconds; off unless
-// the key file is set; see common/auth_server.h); each also
+// the key file is set; see common/auth_server.h), client certificates as
+// principals (--auth_client_principals_file, with mutual TLS; see
+// common/client_principals.h) and the server's own token for the calls it
+// makes itself (--auth_service_token_file; common/client.h); each also
 // DUBAN_<FLAG>), validated into a config, or one clear line on stderr and
 // exit status 2. The config counts Redis failures into
 // duban_redis_errors_total (common/observability.h).

@@ -272,6 +272,14 @@ PeerIdentity PeerIdentityOf(const grpc::AuthContext& context) {
        context.FindPropertyValues(GRPC_X509_SAN_PROPERTY_NAME)) {
     peer.subject_alt_names.emplace_back(san.data(), san.size());
   }
+  for (const grpc::string_ref& dns :
+       context.FindPropertyValues(GRPC_PEER_DNS_PROPERTY_NAME)) {
+    peer.dns_names.emplace_back(dns.data(), dns.size());
+  }
+  for (const grpc::string_ref& uri :
+       context.FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
+    peer.uris.emplace_back(uri.data(), uri.size());
+  }
   peer.verified = context.IsPeerAuthenticated() &&
                   !first(GRPC_X509_PEM_CERT_PROPERTY_NAME).empty();
   return peer;

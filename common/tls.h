@@ -102,6 +102,9 @@ struct PeerIdentity {
   // alternative names (DNS, URI, IP, e-mail as gRPC reports them).
   std::string common_name;
   std::vector<std::string> subject_alt_names;
+  // The same names by type: DNS names and URIs only.
+  std::vector<std::string> dns_names;
+  std::vector<std::string> uris;
   // The subject as one RFC 2253 line ("CN=plan-server,O=duban").
   std::string subject;
   // gRPC's transport security type ("ssl", or empty on plaintext).

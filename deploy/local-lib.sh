@@ -10,6 +10,7 @@ readonly BUILD_DIR="${DUBAN_BUILD_DIR:-${ROOT}/build}"
 readonly RUN_DIR="${ROOT}/.run"
 readonly LOG_DIR="${RUN_DIR}/logs"
 readonly TLS_DIR="${RUN_DIR}/tls"
+readonly AUTH_DIR="${RUN_DIR}/auth"
 readonly REDIS_PORT=6390
 readonly REDIS_ADDR="127.0.0.1:${REDIS_PORT}"
 readonly REDIS_PIDFILE="${RUN_DIR}/redis.pid"

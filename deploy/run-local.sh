@@ -10,6 +10,15 @@
 # also to call the other servers, and one for dubanctl); the closing
 # instructions say which environment variables point dubanctl at them.
 #
+# Authentication is on: every call needs a credential. In .run/auth/,
+# tools/duban-token makes a signing key pair (kept) and development tokens
+# (made again on every run, valid 30 days): an administrator, a supervisor
+# per organization, a reporter of one unit and an integrator. The servers
+# know each other by their client certificates (principals.json maps
+# plan-server, unit-server and progress-server to system principals). This
+# script acts as the administrator; the closing instructions print the
+# DUBAN_TOKEN_FILE lines for each token.
+#
 # Run it again at any time: a process whose pidfile is alive and healthy is
 # reused; a dead, unhealthy or rebuilt one is restarted. Logs are in
 # .run/logs/, pidfiles in .run/. deploy/stop-local.sh stops what it started.
@@ -35,14 +44,20 @@ export DUBAN_ALLOW_BACKDATED_REPORTS=true
 export DUBAN_TLS_CA_FILE="${TLS_DIR}/ca.pem"
 export DUBAN_TLS_CERT_FILE="${TLS_DIR}/dubanctl.pem"
 export DUBAN_TLS_KEY_FILE="${TLS_DIR}/dubanctl.key"
-unset DUBAN_PLAINTEXT DUBAN_TLS_SERVER_NAME
+unset DUBAN_PLAINTEXT DUBAN_TLS_SERVER_NAME DUBAN_TOKEN
+# Everything below runs as the development administrator.
+export DUBAN_TOKEN_FILE="${AUTH_DIR}/admin.token"
+readonly AUTH_ISSUER=duban-local-dev
+readonly AUTH_AUDIENCE=duban
+readonly DUBAN_TOKEN_TOOL="${BUILD_DIR}/tools/duban-token/duban-token"
+REPORTER_UNIT=
 
 install_and_build() {
   "${ROOT}/deploy/install-deps.sh"
   log "configuring ${BUILD_DIR} (Release)"
   cmake -S "${ROOT}" -B "${BUILD_DIR}" -DCMAKE_BUILD_TYPE=Release >/dev/null
   # Only what runs here; deploy/test.sh builds the rest.
-  local targets=(dubanctl) available service
+  local targets=(dubanctl duban-token) available service
   available=$(cmake --build "${BUILD_DIR}" --target help)
   for service in "${SERVICES[@]}"; do
     # "... plan-server" (Makefiles) or "plan-server: phony" (Ninja).
@@ -108,6 +123,77 @@ ensure_dev_certs() {
       issue_dev_cert "${name}"
     done
   ) || die "openssl could not make the development certificates"
+}
+
+# Mints token file $1 (in .run/auth/) for principal $2 of kind $3; the
+# remaining arguments are ROLE=SCOPE bindings.
+mint_token() {
+  local file=$1 sub=$2 kind=$3 role args=()
+  shift 3
+  for role in "$@"; do args+=(--role "${role}"); done
+  (
+    umask 077
+    "${DUBAN_TOKEN_TOOL}" mint --private-key "${AUTH_DIR}/signing.key" \
+      --issuer "${AUTH_ISSUER}" --audience "${AUTH_AUDIENCE}" \
+      --sub "${sub}" --kind "${kind}" --ttl 720h "${args[@]}" \
+      >"${AUTH_DIR}/${file}.tmp"
+  ) || die "duban-token could not mint ${file}"
+  mv "${AUTH_DIR}/${file}.tmp" "${AUTH_DIR}/${file}"
+}
+
+# The development signing key pair (made once), the servers' certificate
+# principals, and the tokens that need no unit id: the administrator this
+# script acts as, one supervisor per organization it creates, and an
+# integrator. The reporter's token waits for its unit (mint_reporter_token).
+ensure_dev_credentials() {
+  mkdir -p "${AUTH_DIR}"
+  chmod 700 "${AUTH_DIR}"
+  if [[ ! -s "${AUTH_DIR}/signing.key" || ! -s "${AUTH_DIR}/signing.pub" ]]; then
+    log "auth: making a development signing key pair in ${AUTH_DIR}"
+    rm -f "${AUTH_DIR}/signing.key" "${AUTH_DIR}/signing.pub"
+    "${DUBAN_TOKEN_TOOL}" keygen --private-key "${AUTH_DIR}/signing.key" \
+      --public-key "${AUTH_DIR}/signing.pub" ||
+      die "duban-token could not make the signing key pair"
+  fi
+  # What each server may do on its own (calls outside any caller's
+  # request): plan-server commits assignments, progress-server reads plans
+  # and assignments, unit-server reads plans.
+  cat >"${AUTH_DIR}/principals.json.tmp" <<'JSON'
+{
+  "principals": [
+    {"common_name": "plan-server", "id": "plan-server",
+     "name": "plan service",
+     "roles": [{"role": "SUPERVISOR", "scope": "*"}]},
+    {"common_name": "unit-server", "id": "unit-server",
+     "name": "unit service",
+     "roles": [{"role": "INTEGRATOR", "scope": "*"}]},
+    {"common_name": "progress-server", "id": "progress-server",
+     "name": "progress service",
+     "roles": [{"role": "INTEGRATOR", "scope": "*"}]}
+  ]
+}
+JSON
+  mv "${AUTH_DIR}/principals.json.tmp" "${AUTH_DIR}/principals.json"
+  mint_token admin.token dev-admin person 'ADMINISTRATOR=*'
+  mint_token supervisor-hunan-edu.token dev-supervisor-hunan person \
+    SUPERVISOR=organizations/hunan-edu
+  mint_token supervisor-yiyang-edu.token dev-supervisor-yiyang person \
+    SUPERVISOR=organizations/yiyang-edu
+  mint_token integrator.token dev-integrator system 'INTEGRATOR=*'
+  log "auth: development tokens in ${AUTH_DIR}"
+}
+
+# reporter.token: a reporter of unit $2 (as printed) of organization $1,
+# once the unit exists.
+mint_reporter_token() {
+  local org=$1 unit=$2 name
+  name=$("${DUBANCTL}" --json unit get "${unit}" --org "${org}" |
+    grep -o '"name": *"organizations/[^"]*/units/[^"]*"' | head -n 1 |
+    sed -E 's/.*"(organizations[^"]*)"$/\1/') || true
+  [[ "${name}" == organizations/*/units/* ]] ||
+    die "cannot find unit ${unit} of ${org} for the reporter's token"
+  mint_token reporter.token dev-reporter person "REPORTER=${name}"
+  REPORTER_UNIT="${name} (${unit})"
 }
 
 redis_answers() {
@@ -187,6 +273,9 @@ start_server() {
     --tls_key_file="${TLS_DIR}/${name}.key" \
     --tls_client_ca_file="${TLS_DIR}/ca.pem" \
     --tls_ca_file="${TLS_DIR}/ca.pem" \
+    --auth_public_key_file="${AUTH_DIR}/signing.pub" \
+    --auth_issuer="${AUTH_ISSUER}" --auth_audience="${AUTH_AUDIENCE}" \
+    --auth_client_principals_file="${AUTH_DIR}/principals.json" \
     >>"${logfile}" 2>&1 </dev/null &
   if ! "${DUBANCTL}" health "${service}" --wait 30s; then
     tail -n 20 "${logfile}" >&2 || true
@@ -283,11 +372,24 @@ EOF
 Every server requires mutual TLS; the development certificates are in
 ${TLS_DIR}/ (the CA, one per server, one for dubanctl).
 
+Authentication is on; development tokens (30 days) are in ${AUTH_DIR}/:
+  admin.token                   dev-admin: ADMINISTRATOR of everything
+  supervisor-hunan-edu.token    dev-supervisor-hunan: SUPERVISOR of hunan-edu
+  supervisor-yiyang-edu.token   dev-supervisor-yiyang: SUPERVISOR of yiyang-edu
+  reporter.token                dev-reporter: REPORTER of ${REPORTER_UNIT:-(no unit yet)}
+  integrator.token              dev-integrator: INTEGRATOR (reads everything)
+More: ${DUBAN_TOKEN_TOOL} mint --private-key ${AUTH_DIR}/signing.key
+  --issuer ${AUTH_ISSUER} --audience ${AUTH_AUDIENCE} --sub NAME --kind person --role ROLE=SCOPE
+
 Try:
   export PATH="${BUILD_DIR}/tools/dubanctl:\$PATH"
   export DUBAN_TLS_CA_FILE=${TLS_DIR}/ca.pem
   export DUBAN_TLS_CERT_FILE=${TLS_DIR}/dubanctl.pem
   export DUBAN_TLS_KEY_FILE=${TLS_DIR}/dubanctl.key
+  export DUBAN_TOKEN_FILE=${AUTH_DIR}/admin.token
+  dubanctl whoami
+  DUBAN_TOKEN_FILE=${AUTH_DIR}/reporter.token dubanctl whoami
+  DUBAN_TOKEN_FILE=${AUTH_DIR}/reporter.token dubanctl org get yiyang-edu
   dubanctl plan list
   dubanctl plan get hunan-2020
   dubanctl plan items yiyang-2020 --unit 基教科
@@ -317,6 +419,7 @@ main() {
   install_and_build
   mkdir -p "${RUN_DIR}" "${LOG_DIR}"
   ensure_dev_certs
+  ensure_dev_credentials
   start_redis
   local service
   for service in "${SERVICES[@]}"; do
@@ -329,6 +432,7 @@ main() {
     --alias 中共益阳市委教育工作委员会
   resolve_and_issue hunan-2020
   resolve_and_issue yiyang-2020
+  mint_reporter_token yiyang-edu 基教科
   fill_demo_reports hunan-2020
   fill_demo_reports yiyang-2020
   print_next_steps

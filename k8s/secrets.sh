@@ -17,6 +17,11 @@
 #                          (server and client certificate: the servers call
 #                          each other with mutual TLS)
 #   duban-tls-client       a client certificate for dubanctl in the cluster
+#   duban-auth-keys        public.pem: the EC P-256 key that verifies bearer
+#                          tokens (--auth_public_key_file); its private half
+#                          stays in STATE_DIR/auth/signing.key, to mint
+#                          tokens with tools/duban-token (issuer and
+#                          audience "duban", as k8s/base sets them)
 #
 # Rotation (each prints the Secrets to apply; k8s/README.md has the steps):
 #   --rotate-password USER   new password for USER; the ACL accepts the old
@@ -145,6 +150,17 @@ secret() {
   done
 }
 
+# The token signing key pair, made once.
+ensure_signing_key() {
+  [[ -s "${STATE}/auth/signing.key" && -s "${STATE}/auth/public.pem" ]] &&
+    return
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "${STATE}/auth/signing.key" 2>/dev/null
+  openssl pkey -in "${STATE}/auth/signing.key" -pubout \
+    -out "${STATE}/auth/public.pem" 2>/dev/null
+  chmod 600 "${STATE}/auth/signing.key"
+}
+
 print_secrets() {
   local user service args=()
   for user in "${REDIS_USERS[@]}"; do
@@ -158,6 +174,7 @@ print_secrets() {
       "tls.key=${STATE}/tls/${service}.key" \
       "ca.crt=${STATE}/tls/bundle.crt"
   done
+  secret duban-auth-keys Opaque "public.pem=${STATE}/auth/public.pem"
 }
 
 main() {
@@ -187,7 +204,7 @@ main() {
       die "unknown user ${action_user} (one of ${REDIS_USERS[*]})"
   fi
   umask 077
-  mkdir -p "${STATE}/passwords" "${STATE}/tls"
+  mkdir -p "${STATE}/passwords" "${STATE}/tls" "${STATE}/auth"
 
   local user
   for user in "${REDIS_USERS[@]}"; do
@@ -233,6 +250,7 @@ main() {
       rm -f "${STATE}/tls/ca-other.crt" "${STATE}/tls/ca-other.key"
       ;;
   esac
+  ensure_signing_key
   write_acl
   write_bundle
   print_secrets

@@ -26,6 +26,7 @@ readonly BINARIES=(
   services/unit/unit-server
   services/progress/progress-server
   tools/dubanctl/dubanctl
+  tools/duban-token/duban-token
 )
 
 die() {

@@ -182,4 +182,41 @@ else
   ok "after the drop, certificates of the old CA are refused"
 fi
 
+# The token signing key: EC P-256, public half in Secret duban-auth-keys,
+# private half only in the state directory, kept across runs; the client
+# certificates carry the common names k8s/base/auth/principals.json maps.
+auth="${state}/auth"
+if openssl pkey -pubin -in "${auth}/public.pem" -noout -text 2>/dev/null |
+  grep -q "NIST CURVE: P-256"; then
+  ok "the token verification key is EC P-256"
+else
+  fail "the token verification key is not an EC P-256 public key"
+fi
+if [[ "$(openssl pkey -in "${auth}/signing.key" -pubout 2>/dev/null)" == \
+  "$(<"${auth}/public.pem")" ]]; then
+  ok "the signing key and the verification key are a pair"
+else
+  fail "the signing key does not match public.pem"
+fi
+if grep -q "name: duban-auth-keys" "${OUT}" && ! grep -q "signing.key" "${OUT}"; then
+  ok "Secret duban-auth-keys holds the public key only"
+else
+  fail "Secret duban-auth-keys missing, or the signing key printed"
+fi
+before=$(<"${auth}/public.pem")
+"${SECRETS}" duban "${state}" >/dev/null
+if [[ "$(<"${auth}/public.pem")" == "${before}" ]]; then
+  ok "the signing key is kept across runs"
+else
+  fail "the signing key changed on a second run"
+fi
+for name in plan unit progress; do
+  if openssl x509 -in "${tls}/${name}.crt" -noout -subject | grep -q "CN *= *${name}\$" &&
+    grep -q "\"common_name\": \"${name}\"" "${HERE}/../base/auth/principals.json"; then
+    ok "${name}'s client certificate is mapped by base/auth/principals.json"
+  else
+    fail "${name}'s client certificate common name is not mapped"
+  fi
+done
+
 summary secrets-test

@@ -173,6 +173,7 @@ absl::StatusOr<PemCertificate> TestCertificateAuthority::Issue(
   std::vector<std::string> sans;
   for (const std::string& dns : spec.dns_names) sans.push_back("DNS:" + dns);
   for (const std::string& ip : spec.ip_addresses) sans.push_back("IP:" + ip);
+  for (const std::string& uri : spec.uris) sans.push_back("URI:" + uri);
   std::vector<std::pair<int, std::string>> extensions = {
       {NID_basic_constraints, "critical,CA:FALSE"},
       {NID_key_usage, "critical,digitalSignature,keyEncipherment"},

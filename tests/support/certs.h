@@ -27,6 +27,7 @@ struct CertificateSpec {
   // Subject alternative names; a server's must include the name dialled.
   std::vector<std::string> dns_names;
   std::vector<std::string> ip_addresses;
+  std::vector<std::string> uris;  // "spiffe://duban.test/plan-server"
   // Validity, relative to now: negative offsets lie in the past, so that
   // not_after < 0 makes an expired certificate.
   absl::Duration not_before = -absl::Hours(1);
