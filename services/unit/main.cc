@@ -13,5 +13,6 @@ int main(int argc, char** argv) {
   duban::unit::UnitDomain domain(&store);
   duban::unit::UnitServiceImpl service(&domain);
   config.server.readiness_probe = [&store] { return store.Ping(); };
+  config.server.audit.pool = &pool;
   return duban::RunServerUntilSignal(config.server, {&service});
 }
