@@ -167,6 +167,12 @@ std::vector<PermissionEntry> BuildTable() {
        "progress.events.watch",
        {"organization", "plan"},
        Readers()},
+      // --- every server: the audit trail (common/audit_server.h); an empty
+      // organization reads the records without one: scope "*" only ---
+      {"/duban.audit.v1.AuditService/ListAuditRecords",
+       "audit.records.list",
+       {"organization"},
+       Managers()},
       // --- every server when authentication is on ---
       {"/duban.auth.v1.AuthService/WhoAmI", "auth.whoami", {}, {}, true},
   };

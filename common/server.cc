@@ -60,11 +60,13 @@ class RunningServerImpl : public RunningServer {
  public:
   RunningServerImpl(ServerOptions options,
                     std::unique_ptr<grpc::Service> auth_service,
+                    std::unique_ptr<AuditTrail> audit,
                     std::unique_ptr<grpc::CallbackGenericService> unimplemented,
                     std::unique_ptr<grpc::Server> server, int port,
                     std::unique_ptr<ObservabilityEndpoints> endpoints)
       : options_(std::move(options)),
         auth_service_(std::move(auth_service)),
+        audit_(std::move(audit)),
         unimplemented_(std::move(unimplemented)),
         server_(std::move(server)),
         port_(port),
@@ -172,6 +174,7 @@ class RunningServerImpl : public RunningServer {
   const ServerOptions options_;
   // Both must outlive server_ (declared first, destroyed last).
   const std::unique_ptr<grpc::Service> auth_service_;
+  const std::unique_ptr<AuditTrail> audit_;
   const std::unique_ptr<grpc::CallbackGenericService> unimplemented_;
   const std::unique_ptr<grpc::Server> server_;
   const int port_;
@@ -228,6 +231,13 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   absl::call_once(reflection_once,
                   grpc::reflection::InitProtoReflectionServerBuilderPlugin);
 
+  // The audit service is checked like the others.
+  std::unique_ptr<AuditTrail> audit;
+  if (options.audit.pool != nullptr) {
+    audit = std::make_unique<AuditTrail>(options.audit, options.auth.resolver,
+                                         options.observability.program);
+  }
+
   // Authentication wraps the services' handlers (common/auth_server.h);
   // without it, handlers wrapped by an earlier server are unwrapped.
   std::unique_ptr<grpc::Service> auth_service;
@@ -241,6 +251,7 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     auth_service = NewAuthService();
     all_services.push_back(auth_service.get());
   }
+  if (audit != nullptr) all_services.push_back(audit->service());
   if (absl::Status s = ProtectServices(all_services, authorizer); !s.ok()) {
     return s;
   }
@@ -265,6 +276,8 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
+  // First: the request log and metrics see the status it may change.
+  if (audit != nullptr) interceptors.push_back(audit->NewInterceptorFactory());
   interceptors.push_back(NewObservabilityInterceptorFactory(
       options.observability, {options.service_name}));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -309,8 +322,9 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
     return endpoints.status();
   }
   auto running = std::make_unique<RunningServerImpl>(
-      options, std::move(auth_service), std::move(unimplemented),
-      std::move(server), selected_port, *std::move(endpoints));
+      options, std::move(auth_service), std::move(audit),
+      std::move(unimplemented), std::move(server), selected_port,
+      *std::move(endpoints));
   running->StartReadinessThread();
   return running;
 }

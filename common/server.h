@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/audit_server.h"
 #include "common/auth_server.h"
 #include "common/observability.h"
 #include "common/tls.h"
@@ -55,6 +56,10 @@ struct ServerOptions {
   // auth.tokens.public_key_file is set; see common/auth_server.h). When on,
   // duban.auth.v1.AuthService (WhoAmI) is served too.
   ServerAuthOptions auth;
+  // The audit trail (common/audit_server.h): off unless audit.pool is set;
+  // when on, successful changes are recorded and
+  // duban.audit.v1.AuditService is served.
+  AuditOptions audit;
 };
 
 // A started server. Destroying it shuts it down (with the deadline).

@@ -77,7 +77,7 @@ write_acl() {
     echo "user default on nopass resetkeys resetchannels -@all +ping +auth +hello"
     for service in "${SERVICES[@]}"; do
       echo "user ${service} on $(acl_passwords "${service}") resetkeys" \
-        "~duban:${service}:* resetchannels -@all ${SERVICE_COMMANDS}"
+        "~duban:${service}:* ~duban:audit:* resetchannels -@all ${SERVICE_COMMANDS}"
     done
     echo "user replication on $(acl_passwords replication) resetkeys" \
       "resetchannels -@all +psync +replconf +ping"

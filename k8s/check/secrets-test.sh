@@ -98,6 +98,15 @@ for service in plan unit progress; do
   expect "${service}: Lua on another service's keys refused" 'NOPERM|No permissions' \
     "${service}" "${pw}/${service}" \
     eval "return redis.call('HGET', KEYS[1], 'f')" 1 "duban:${other}:{a}:x"
+  # The audit trail (common/audit.h) is written and read by every service,
+  # by the same script: GET, XADD, SET ... EX; then XREVRANGE.
+  expect "${service}: audit record appended" '^1\) \(integer\) 1' "${service}" \
+    "${pw}/${service}" eval "if redis.call('GET', KEYS[2]) then return {0} end
+local id = redis.call('XADD', KEYS[1], '*', 'summary', 's')
+redis.call('SET', KEYS[2], id, 'EX', 60) return {1, id}" 2 \
+    "duban:audit:{org:${service}}" "duban:audit:{org:${service}}:request:m:r"
+  expect "${service}: audit records read" 'summary' "${service}" \
+    "${pw}/${service}" xrevrange "duban:audit:{org:${service}}" + - count 1
   expect "${service}: FLUSHALL refused" 'NOPERM' "${service}" "${pw}/${service}" flushall
   expect "${service}: CONFIG refused" 'NOPERM' "${service}" "${pw}/${service}" config get dir
   expect "${service}: KEYS refused" 'NOPERM' "${service}" "${pw}/${service}" keys '*'

@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
     } while (
         !stop.WaitForNotificationWithTimeout(absl::Seconds(commit_interval)));
   });
+  config.server.audit.pool = &pool;
   const int code = duban::RunServerUntilSignal(config.server, {&service});
   stop.Notify();
   committer.join();

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
       }
     }
   });
+  config.server.audit.pool = &pool;
   const int code = duban::RunServerUntilSignal(config.server, {&service});
   stop.Notify();
   sweeper.join();

@@ -16,5 +16,6 @@ int main(int argc, char** argv) {
   duban::unit::BoundPlanOrganizations plan_organizations(&store);
   config.server.auth.resolver = &plan_organizations;
   config.server.readiness_probe = [&store] { return store.Ping(); };
+  config.server.audit.pool = &pool;
   return duban::RunServerUntilSignal(config.server, {&service});
 }

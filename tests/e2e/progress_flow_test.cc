@@ -22,6 +22,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "duban/audit/v1/audit_service.pb.h"
 #include "duban/plan/v1/plan_service.pb.h"
 #include "duban/progress/v1/progress_service.pb.h"
 #include "duban/unit/v1/unit_service.pb.h"
@@ -404,6 +405,67 @@ TEST_F(ProgressFlowTest, DemoYearAgreesWithOverdueScorecardAndRollup) {
            "--progress", "进展"});
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_THAT(r.err, StartsWith("error: PERMISSION_DENIED: ")) << r;
+}
+
+// `dubanctl audit` shows the changes of the flow, as each server recorded
+// them: the issue (with the assignments unit-server made for it), the
+// schedule and a report, and not a refused submission.
+TEST_F(ProgressFlowTest, AuditShowsTheIssueAndTheSubmittedReport) {
+  ASSERT_NO_FATAL_FAILURE(IssueYiyang());
+  ProcessResult r =
+      Ctl({"schedule", "set", "yiyang-2020", "--cadence", "monthly"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  upb::ListAssignmentsResponse assignments;
+  ASSERT_NO_FATAL_FAILURE(
+      CtlJson({"assignments", "--plan", "yiyang-2020"}, &assignments));
+  ASSERT_GT(assignments.assignments_size(), 0);
+  const upb::Assignment& duty = assignments.assignments(0);
+  const std::string item_id = duty.item().substr(duty.item().rfind('/') + 1);
+  r = Ctl({"report", "submit", "yiyang-2020", item_id, "--unit", duty.unit(),
+           "--period", "2020-03", "--status", "on-track", "--percent", "30",
+           "--progress", "已完成选址", "--request-id", "e2e-report-1"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  r = Ctl({"report", "submit", "yiyang-2020", item_id, "--unit", duty.unit(),
+           "--period", "2020-04", "--status", "on-track", "--percent", "130",
+           "--progress", "进展"});
+  ASSERT_EQ(r.exit_code, 1) << r;
+
+  r = Ctl({"audit", "--org", "yiyang-edu", "--wide"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("IssuePlan")) << r;
+  EXPECT_THAT(r.out, HasSubstr("issued plan plans/yiyang-2020")) << r;
+  EXPECT_THAT(r.out, HasSubstr("SubmitReport")) << r;
+  EXPECT_THAT(r.out, HasSubstr("e2e-report-1")) << r;
+  EXPECT_THAT(r.out, HasSubstr("revision 1, ON_TRACK 30%")) << r;
+
+  audit::v1::ListAuditRecordsResponse submitted;
+  ASSERT_NO_FATAL_FAILURE(
+      CtlJson({"audit", "--org", "organizations/yiyang-edu", "--method",
+               "SubmitReport", "--server", "progress"},
+              &submitted));
+  ASSERT_EQ(submitted.records_size(), 1);  // the refused one is not there
+  EXPECT_EQ(submitted.records(0).request_id(), "e2e-report-1");
+  EXPECT_EQ(submitted.records(0).service(), "progress-server");
+  EXPECT_EQ(submitted.records(0).principal(), "anonymous");
+  EXPECT_EQ(submitted.records(0).organization(), "organizations/yiyang-edu");
+  EXPECT_EQ(submitted.records(0).resource().rfind(
+                absl::StrCat(duty.item(), "/reports/"), 0),
+            0u)
+      << submitted.records(0).resource();
+
+  audit::v1::ListAuditRecordsResponse issued;
+  ASSERT_NO_FATAL_FAILURE(CtlJson(
+      {"audit", "--org", "yiyang-edu", "--resource", "plans/yiyang-2020",
+       "--limit", "2", "--since", "2000-01-01T00:00:00Z"},
+      &issued));
+  EXPECT_EQ(issued.records_size(), 2);
+
+  r = Ctl({"audit", "--org", "yiyang-edu", "--since", "yesterday"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("--since")) << r;
+  r = Ctl({"audit", "--org", "yiyang-edu", "--method", "Nonsense"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_THAT(r.err, StartsWith("error: INVALID_ARGUMENT: method")) << r;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "duban/audit/v1/audit_service.pb.h"
 #include "duban/auth/v1/auth_service.pb.h"
 #include "duban/plan/v1/plan_service.pb.h"
 #include "duban/progress/v1/progress_service.pb.h"
@@ -31,7 +32,8 @@ std::vector<const MethodDescriptor*> AllMethods() {
       plan::v1::ImportPlanRequest::descriptor()->file(),
       unit::v1::CreateOrganizationRequest::descriptor()->file(),
       progress::v1::SubmitReportRequest::descriptor()->file(),
-      auth::v1::WhoAmIRequest::descriptor()->file()};
+      auth::v1::WhoAmIRequest::descriptor()->file(),
+      audit::v1::ListAuditRecordsRequest::descriptor()->file()};
   std::vector<const MethodDescriptor*> methods;
   for (const FileDescriptor* file : files) {
     for (int s = 0; s < file->service_count(); ++s) {

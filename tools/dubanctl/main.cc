@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "tools/dubanctl/audit_command.h"
 #include "tools/dubanctl/auth_command.h"
 #include "tools/dubanctl/cli.h"
 #include "tools/dubanctl/health_command.h"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   duban::cli::AddProgressCommands(&app, &globals, &action);
   duban::cli::AddHealthCommand(&app, &globals, &action);
   duban::cli::AddWhoAmICommand(&app, &globals, &action);
+  duban::cli::AddAuditCommand(&app, &globals, &action);
 
   try {
     app.parse(argc, argv);
