@@ -178,8 +178,10 @@ absl::StatusOr<Principal> CallAuthorizer::Authenticate(
 absl::StatusOr<Principal> CallAuthorizer::Authorize(
     absl::string_view method, const grpc::ServerContextBase& context,
     const google::protobuf::Message* request, std::string* token_out) {
-  absl::StatusOr<Principal> principal = Authenticate(context, token_out);
+  std::string token;
+  absl::StatusOr<Principal> principal = Authenticate(context, &token);
   if (!principal.ok()) return principal.status();
+  if (token_out != nullptr) *token_out = token;
   const PermissionEntry* entry = FindPermission(method);
   if (entry == nullptr) {
     // A method without an entry is refused, not let through.
@@ -187,9 +189,10 @@ absl::StatusOr<Principal> CallAuthorizer::Authorize(
         absl::StrCat("no permission is defined for ", method));
   }
   // The resolver may ask another service on the caller's behalf
-  // (progress-server asks plan-server): the call carries the caller's token.
+  // (progress-server asks plan-server): the call carries the caller's token,
+  // or, for a caller known by its certificate, the server's own identity.
   const std::string* outer_token = current_token;
-  current_token = &*token;
+  current_token = token.empty() ? nullptr : &token;
   struct RestoreToken {
     const std::string* token;
     ~RestoreToken() { current_token = token; }

@@ -258,8 +258,15 @@ absl::StatusOr<Plan> PlanDomain::CreatePlan(
     DUBAN_RETURN_IF_ERROR(
         CheckPlanExists(store_, "plan.parent_plan", in.parent_plan(), plan_id));
   }
+  if (!in.issuing_organization().empty()) {
+    DUBAN_RETURN_IF_ERROR(ParseOrganizationName("plan.issuing_organization",
+                                                in.issuing_organization())
+                              .status());
+  }
   Plan plan;
   plan.set_name(absl::StrCat("plans/", plan_id));
+  // Kept: permissions judge the new plan by it (common/permissions.cc).
+  plan.set_issuing_organization(in.issuing_organization());
   plan.set_title(in.title());
   *plan.mutable_issuing_authorities() = in.issuing_authorities();
   plan.set_document_number(in.document_number());

@@ -138,10 +138,12 @@ struct AuthStack {
   static std::string Address(const RunningServer& server) {
     return absl::StrCat("127.0.0.1:", server.port());
   }
-  static std::unique_ptr<RunningServer> Start(
+  // Each server also keeps the audit trail and serves ListAuditRecords.
+  std::unique_ptr<RunningServer> Start(
       const std::string& key_file, PlanOrganizationResolver* resolver,
       const std::vector<grpc::Service*>& services) {
     ServerOptions options;
+    options.audit.pool = &pool;
     options.listen = "127.0.0.1:0";
     options.tls.plaintext = true;
     options.shutdown_deadline = absl::Seconds(2);
@@ -493,6 +495,7 @@ class PermissionMatrixTest : public ::testing::Test {
         {"WatchEvents", {{"plan", kPlan}}},
         // every server
         {"WhoAmI", {}},
+        {"ListAuditRecords", {{"organization", kOrg}}},
     };
     auto it = builders.find(method->name());
     if (it == builders.end()) {
@@ -694,6 +697,42 @@ TEST_F(PermissionMatrixTest, ListsShowOnlyTheCallersOrganizations) {
   EXPECT_THAT(list_orgs(TokenFor(Role::kIntegrator, kOtherOrg)),
               ElementsAre(kOrg, kOtherOrg));
   EXPECT_THAT(list_orgs(admin_), ElementsAre(kOrg, kOtherOrg));
+}
+
+TEST_F(PermissionMatrixTest, ADraftMovesOnlyWhereItsEditorIsEntitled) {
+  auto plans = pv1::PlanService::NewStub(channels_[0]);
+  pv1::CreatePlanRequest create;
+  create.set_plan_id("draft2021");
+  create.mutable_plan()->set_title("2021年工作要点");
+  create.mutable_plan()->set_year(2021);
+  create.mutable_plan()->set_issuing_organization(kOrg);
+  pv1::Plan draft;
+  grpc::Status s = Typed(plans.get(), &pv1::PlanService::Stub::CreatePlan,
+                         create, &draft, TokenFor(Role::kSupervisor, kOrg));
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(draft.issuing_organization(), kOrg);
+
+  pv1::UpdatePlanRequest move;
+  *move.mutable_plan() = draft;
+  move.mutable_plan()->set_issuing_organization(kOtherOrg);
+  move.mutable_update_mask()->add_paths("issuing_organization");
+  pv1::Plan moved;
+  // A supervisor of yy alone may not hand the draft to zz ...
+  s = Typed(plans.get(), &pv1::PlanService::Stub::UpdatePlan, move, &moved,
+            TokenFor(Role::kSupervisor, kOrg));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(s.error_message(), "permission plan.plans.update denied");
+  // ... nor a supervisor of zz take it (the table checks yy first) ...
+  s = Typed(plans.get(), &pv1::PlanService::Stub::UpdatePlan, move, &moved,
+            TokenFor(Role::kSupervisor, kOtherOrg));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // ... but one who supervises both may.
+  s = Typed(plans.get(), &pv1::PlanService::Stub::UpdatePlan, move, &moved,
+            Token(absl::StrCat(R"([{"role":"SUPERVISOR","scope":")", kOrg,
+                               R"("},{"role":"SUPERVISOR","scope":")",
+                               kOtherOrg, R"("}])")));
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(moved.issuing_organization(), kOtherOrg);
 }
 
 class SubmitTest : public PermissionMatrixTest {

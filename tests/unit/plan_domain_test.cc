@@ -376,6 +376,23 @@ TEST_F(PlanDomainTest,
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(PlanDomainTest, CreatePlanKeepsAWellFormedIssuingOrganization) {
+  v1::CreatePlanRequest create;
+  create.set_plan_id("r");
+  create.mutable_plan()->set_title("市局计划");
+  create.mutable_plan()->set_issuing_organization("organizations/city");
+  auto made = domain_.CreatePlan(create);
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(made->issuing_organization(), "organizations/city");
+
+  create.set_plan_id("s");
+  create.mutable_plan()->set_issuing_organization("city");
+  auto bad = domain_.CreatePlan(create);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(),
+              ::testing::HasSubstr("plan.issuing_organization"));
+}
+
 // Pages of a filtered list hold page_size plans of the admitted
 // organizations, and following the tokens visits each exactly once.
 TEST_F(PlanDomainTest, ListPlansShowsOnlyReadableOrganizationsPageByPage) {
