@@ -219,7 +219,7 @@ TEST(ErrorResponseSafetyNetTest, LeakingMessageIsWithheldAndRecordedAsSent) {
   std::filesystem::remove_all(dir);
   // Recorded away from the suite's record: these leaks are on purpose.
   ScopedEnv env(kErrorResponseLogEnv, dir.string());
-  for (const std::string leaking : {
+  for (const std::string& leaking : {
            std::string("key duban:unit:{org:o}:units is a string"),
            std::string("AUTH pa55word-of-redis failed"),
            std::string("token eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"),
