@@ -10,6 +10,7 @@
 #include "common/auth_server.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/redaction.h"
 #include "common/status.h"
 
 namespace duban {
@@ -61,6 +62,12 @@ ServiceToken& ProcessServiceToken() {
   return *token;
 }
 
+// "unit service at 127.0.0.1:50062" -> "unit service".
+absl::string_view CalleeName(absl::string_view callee) {
+  const size_t at = callee.find(" at ");
+  return at == absl::string_view::npos ? callee : callee.substr(0, at);
+}
+
 }  // namespace
 
 void SetServiceTokenFile(const std::string& path) {
@@ -93,12 +100,20 @@ absl::Status CallService(
     std::this_thread::sleep_for(absl::ToChronoMilliseconds(backoff));
     backoff *= 2;
   }
-  return absl::UnavailableError(
-      absl::StrCat(callee, " unavailable: ", status.error_message()));
+  // gRPC's own text names the callee's address; callers get the callee's
+  // name only.
+  return ConcealDetail(
+      absl::UnavailableError(
+          absl::StrCat(callee, " unavailable: ", status.error_message())),
+      absl::StrCat(CalleeName(callee), " unavailable; retry later"));
 }
 
 std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address,
                                               const ClientTlsOptions& tls) {
+  std::string host;
+  int port = 0;
+  SplitHostPort(address, &host, &port);
+  RegisterAddressForRedaction(host, port);
   grpc::ChannelArguments args;
   // Re-resolve and spread over replicas when a server closes the
   // connection at its max age.

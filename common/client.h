@@ -1,7 +1,8 @@
 // How a service calls another: every call with a deadline, retried only
 // when the failure says the callee was not reached (UNAVAILABLE) and only
 // for calls the caller declares safe to repeat; failures to reach it come
-// back as UNAVAILABLE naming the callee, other codes unchanged. Channels use
+// back as UNAVAILABLE naming the callee (never its address), other codes
+// unchanged. Channels use
 // the caller's transport security (TLS, with the service's own certificate
 // for callees that require mutual TLS; see common/tls.h).
 #ifndef DUBAN_COMMON_CLIENT_H_
@@ -34,8 +35,10 @@ struct CallPolicy {
 // calls (background work, callers known by their certificate) carry the
 // server's own identity: the service token when one is set
 // (SetServiceTokenFile), and the client certificate of the channel.
-// `callee` names the other side in messages ("unit service at
-// 127.0.0.1:50062").
+// `callee` names the other side in log lines ("unit service at
+// 127.0.0.1:50062"); a failure to reach it comes back as UNAVAILABLE naming
+// only the part before " at " plus an incident id, the detail logged
+// (common/redaction.h).
 absl::Status CallService(
     absl::string_view callee, const CallPolicy& policy,
     const std::function<grpc::Status(grpc::ClientContext*)>& call);

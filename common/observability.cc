@@ -1,9 +1,15 @@
 #include "common/observability.h"
 
+#include <fcntl.h>
 #include <httplib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -19,6 +25,7 @@
 #include "absl/time/time.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/redaction.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/generic/async_generic_service.h"
@@ -75,6 +82,44 @@ absl::string_view CodeName(int code) {
   };
   if (code < 0 || code >= kNumCodes) return "UNKNOWN";
   return kNames[code];
+}
+
+// Appends one JSON line per error response to <dir>/<program>-<pid>.jsonl
+// (see kErrorResponseLogEnv). One file per process, opened once, appended
+// to by every server of the process with one write() per line.
+void RecordErrorResponse(const std::string& dir, absl::string_view program,
+                         absl::string_view method, absl::string_view code,
+                         absl::string_view message, absl::string_view leak) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* files = new absl::flat_hash_map<std::string, int>;
+  const std::string line = absl::StrCat(
+      "{\"program\":\"", JsonEscape(program), "\",\"method\":\"",
+      JsonEscape(method), "\",\"code\":\"", code, "\",\"message\":\"",
+      JsonEscape(message), "\",\"leak\":\"", JsonEscape(leak), "\"}\n");
+  absl::MutexLock lock(&mu);
+  auto it = files->find(dir);
+  if (it == files->end()) {
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      Log(LogLevel::kError, "cannot create the error response log directory",
+          {{"dir", dir}, {"error", std::strerror(errno)}});
+    }
+    const std::string path =
+        absl::StrCat(dir, "/", program.empty() ? "server" : program, "-",
+                     getpid(), ".jsonl");
+    const int fd =
+        open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      Log(LogLevel::kError, "cannot open the error response log",
+          {{"path", path}, {"error", std::strerror(errno)}});
+    }
+    it = files->emplace(dir, fd).first;
+  }
+  if (it->second < 0) return;
+  if (write(it->second, line.data(), line.size()) !=
+      static_cast<ssize_t>(line.size())) {
+    Log(LogLevel::kError, "cannot write the error response log",
+        {{"dir", dir}, {"error", std::strerror(errno)}});
+  }
 }
 
 struct Families {
@@ -136,6 +181,9 @@ class CallObserver : public Interceptor {
 
  private:
   void Finish(grpc::StatusCode code);
+  // Records a failed call's status and, when its message would leak
+  // (common/redaction.h), replaces it.
+  void CheckErrorResponse(InterceptorBatchMethods* methods);
 
   ObserverFactory* const factory_;
   ServerRpcInfo* const info_;
@@ -154,6 +202,10 @@ class ObserverFactory
                   const std::vector<std::string>& services)
       : program_(options.program),
         request_log_(options.request_log),
+        error_response_log_([] {
+          const char* dir = std::getenv(kErrorResponseLogEnv);
+          return dir == nullptr ? std::string() : std::string(dir);
+        }()),
         preset_(Preset(services)) {
     GetFamilies().build_info->WithLabels({program_, DUBAN_VERSION})->Set(1);
   }
@@ -163,6 +215,9 @@ class ObserverFactory
   }
 
   bool request_log() const { return request_log_; }
+  const std::string& program() const { return program_; }
+  // Empty: error responses are not recorded.
+  const std::string& error_response_log() const { return error_response_log_; }
 
   metrics::Counter* CounterFor(MethodSeries* series, int code) {
     if (code < 0 || code >= kNumCodes) code = 2;  // UNKNOWN
@@ -255,6 +310,7 @@ class ObserverFactory
 
   const std::string program_;
   const bool request_log_;
+  const std::string error_response_log_;
   // By method name without the leading slash; never changes.
   const SeriesMap preset_;
   absl::Mutex mu_;
@@ -289,11 +345,36 @@ void CallObserver::Intercept(InterceptorBatchMethods* methods) {
     }
   }
   if (methods->QueryInterceptionHookPoint(
-          InterceptionHookPoints::PRE_SEND_STATUS) &&
-      !finished_.exchange(true)) {
-    Finish(methods->GetSendStatus().error_code());
+          InterceptionHookPoints::PRE_SEND_STATUS)) {
+    CheckErrorResponse(methods);
+    if (!finished_.exchange(true)) {
+      Finish(methods->GetSendStatus().error_code());
+    }
   }
   methods->Proceed();
+}
+
+void CallObserver::CheckErrorResponse(InterceptorBatchMethods* methods) {
+  const grpc::Status status = methods->GetSendStatus();
+  if (status.ok()) return;
+  const absl::string_view code = CodeName(status.error_code());
+  const std::string leak = FindLeak(status.error_message());
+  // What the code produced, before the safety net below: the test suite's
+  // check looks at that.
+  if (!factory_->error_response_log().empty()) {
+    RecordErrorResponse(factory_->error_response_log(), factory_->program(),
+                        series_->label, code, status.error_message(), leak);
+  }
+  if (leak.empty()) return;
+  const std::string incident = NewIncidentId();
+  Log(LogLevel::kError, "error response withheld: its message held " + leak,
+      {{"method", series_->label},
+       {"code", code},
+       {"incident", incident},
+       {"error", MaskSecrets(status.error_message())}});
+  methods->ModifySendStatus(grpc::Status(
+      status.error_code(),
+      absl::StrCat(code, " (details withheld; incident ", incident, ")")));
 }
 
 void CallObserver::Finish(grpc::StatusCode code) {

@@ -23,9 +23,19 @@
 //   statuses mirror the main server's: "" and the service name follow
 //   readiness; "liveness" is SERVING while the process runs (on both).
 //
-// Metrics and logs come from one gRPC server interceptor, so every method of
-// every service gets them without code in the handlers; a streaming call is
-// measured and logged when it ends.
+// - Error responses: a failed call's status message is checked for what
+//   must never reach a caller (common/redaction.h: FindLeak); one that
+//   holds any is replaced by "<CODE> (details withheld; incident <id>)",
+//   same code, and the original is logged with the incident id (secrets
+//   masked). With the environment variable DUBAN_ERROR_RESPONSE_LOG=<dir>
+//   set when a server starts, every failed call is also appended, as the
+//   handler produced it (before that replacement), to
+//   <dir>/<program>-<pid>.jsonl as {"program","method","code","message",
+//   "leak"} — the test suite checks these (tests/CMakeLists.txt).
+//
+// Metrics, logs and the check come from one gRPC server interceptor, so
+// every method of every service gets them without code in the handlers; a
+// streaming call is measured and logged when it ends.
 #ifndef DUBAN_COMMON_OBSERVABILITY_H_
 #define DUBAN_COMMON_OBSERVABILITY_H_
 
@@ -45,6 +55,10 @@ namespace duban {
 // The health service name that reports SERVING while the process runs,
 // whatever Redis does (for liveness probes).
 inline constexpr char kLivenessService[] = "liveness";
+
+// The environment variable naming the directory error responses are
+// recorded in (see above); unset: none are.
+inline constexpr char kErrorResponseLogEnv[] = "DUBAN_ERROR_RESPONSE_LOG";
 
 struct ObservabilityOptions {
   // The program name ("plan-server"): the `service` label of the metrics.

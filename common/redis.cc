@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/config.h"
+#include "common/redaction.h"
 #include "common/redis_sentinel.h"
 
 namespace duban {
@@ -178,6 +179,19 @@ absl::Status IoError(const RedisOptions& options, const redisContext& ctx,
                    ": ", err.empty() ? "unknown I/O error" : err));
 }
 
+// What callers are told of a failed Redis call (the detail, which names
+// addresses, commands and keys, goes to the server log).
+absl::string_view StorageFailureSummary(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kUnavailable:
+      return "storage unavailable; retry later";
+    case absl::StatusCode::kResourceExhausted:
+      return "storage full";
+    default:
+      return "storage error";
+  }
+}
+
 void ToArgv(const std::vector<std::string>& argv,
             std::vector<const char*>* args, std::vector<size_t>* lens) {
   args->clear();
@@ -262,7 +276,18 @@ RedisPool::RedisPool(RedisOptions options)
       }()),
       sentinel_(options_.sentinels.empty()
                     ? nullptr
-                    : std::make_unique<RedisSentinel>(options_)) {}
+                    : std::make_unique<RedisSentinel>(options_)) {
+  // None of these may reach a caller (common/redaction.h).
+  RegisterAddressForRedaction(options_.host, options_.port);
+  for (const std::string& sentinel : options_.sentinels) {
+    std::string host;
+    int port = 0;
+    SplitHostPort(sentinel, &host, &port);
+    RegisterAddressForRedaction(host, port);
+  }
+  RegisterSecretForRedaction(options_.password);
+  RegisterSecretForRedaction(options_.sentinel_password);
+}
 
 RedisPool::~RedisPool() {
   absl::MutexLock lock(&mu_);
@@ -537,19 +562,22 @@ absl::StatusOr<RedisReply> RedisPool::Eval(
 absl::Status RedisPool::Observe(absl::Status s) const {
   // Scripts report domain outcomes (ABORTED, NOT_FOUND, ...) as error
   // replies; only these codes mean Redis itself failed.
-  if (options_.on_error && (absl::IsUnavailable(s) || absl::IsInternal(s) ||
-                            absl::IsResourceExhausted(s))) {
-    options_.on_error(s);
+  if (!absl::IsUnavailable(s) && !absl::IsInternal(s) &&
+      !absl::IsResourceExhausted(s)) {
+    return s;
   }
-  return s;
+  if (options_.on_error) options_.on_error(s);
+  return ConcealDetail(s, StorageFailureSummary(s.code()));
 }
 
 absl::Status RedisPool::Ping() {
   absl::StatusOr<RedisReply> reply = Command({"PING"});
   if (!reply.ok()) return reply.status();
   if (reply->str != "PONG") {
-    return absl::InternalError(
-        absl::StrCat("redis PING: unexpected reply \"", reply->str, "\""));
+    return ConcealDetail(
+        absl::InternalError(absl::StrCat("redis PING: unexpected reply \"",
+                                         reply->str.substr(0, 64), "\"")),
+        StorageFailureSummary(absl::StatusCode::kInternal));
   }
   return absl::OkStatus();
 }

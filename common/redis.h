@@ -69,7 +69,8 @@ struct RedisOptions {
   absl::Duration sentinel_refresh = absl::Seconds(5);
   // Called (on the calling thread) with every failed call: Redis
   // unreachable, a timeout, a lost connection, no free connection, or an
-  // error reply other than a script's DUBAN:<CODE>. For metrics; optional.
+  // error reply other than a script's DUBAN:<CODE>; with the detailed
+  // status. For metrics; optional.
   std::function<void(const absl::Status&)> on_error;
 };
 
@@ -91,7 +92,14 @@ absl::Status ParseRedisAddress(absl::string_view flag, absl::string_view value,
 // INTERNAL when Redis answers a command with an error reply (a bug on our
 // side: wrong type, bad script). A Lua script's error reply whose text
 // starts with "DUBAN:<CODE>:" is mapped to that code, so scripts can
-// report ABORTED / NOT_FOUND / FAILED_PRECONDITION with a message.
+// report ABORTED / NOT_FOUND / FAILED_PRECONDITION with a message (scripts
+// must not put key names in it).
+//
+// UNAVAILABLE, INTERNAL and RESOURCE_EXHAUSTED messages are generic
+// ("storage unavailable; retry later (incident <id>)"): the detail, which
+// names the server, the command or a key, is logged with the incident id
+// and kept in the status's payload (common/redaction.h: IncidentDetail).
+// The pool registers its addresses and passwords for redaction.
 class RedisPool {
  public:
   explicit RedisPool(RedisOptions options);

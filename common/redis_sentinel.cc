@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/redaction.h"
 
 namespace duban {
 namespace {
@@ -215,6 +216,7 @@ absl::StatusOr<RedisAddress> RedisSentinel::Discover() {
            {"master_name", master_name_}});
     }
     if (!(*answer == primary_)) {
+      RegisterAddressForRedaction(answer->host, answer->port);
       // Connections to the old address must go, even healthy ones.
       ++generation_;
       primary_ = *answer;

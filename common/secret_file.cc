@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/config.h"
+#include "common/redaction.h"
 
 namespace duban {
 
@@ -25,6 +26,8 @@ absl::StatusOr<std::string> ReadSecretFile(absl::string_view flag,
     return absl::InvalidArgumentError(
         absl::StrCat(flag, ": file \"", path, "\" is empty"));
   }
+  // Never to be echoed to a caller (common/redaction.h).
+  RegisterSecretForRedaction(secret);
   return secret;
 }
 

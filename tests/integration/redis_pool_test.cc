@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/redaction.h"
 #include "common/redis.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,6 +21,7 @@ namespace duban {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
 
 class RedisPoolTest : public RedisTest {
  protected:
@@ -142,7 +144,7 @@ TEST_F(RedisPoolTest, PipelineErrorFailsTheCallButLeavesTheConnectionInSync) {
   });
   ASSERT_FALSE(replies.ok());
   EXPECT_EQ(replies.status().code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(std::string(replies.status().message()), HasSubstr("INCR"));
+  EXPECT_THAT(IncidentDetail(replies.status()), HasSubstr("INCR"));
   // Commands after the failing one still ran, and their replies were read:
   // the next reply is GET's, not a leftover.
   absl::StatusOr<RedisReply> after = one.Command({"GET", "after"});
@@ -158,8 +160,8 @@ TEST_F(RedisPoolTest, WrongTypeIsInternalWithTheRedisMessage) {
   absl::StatusOr<RedisReply> r = pool().Command({"GET", "a-list"});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("WRONGTYPE"));
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("GET"));
+  EXPECT_THAT(IncidentDetail(r.status()), HasSubstr("WRONGTYPE"));
+  EXPECT_THAT(IncidentDetail(r.status()), HasSubstr("GET"));
 }
 
 TEST_F(RedisPoolTest, EvalPassesKeysAndArgs) {
@@ -246,7 +248,7 @@ TEST_F(RedisPoolTest, ScriptErrorWithUnknownDubanCodeIsInternal) {
       pool().Eval("return redis.error_reply('DUBAN:BOGUS:x')", {}, {});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("DUBAN:BOGUS:x"));
+  EXPECT_THAT(IncidentDetail(r.status()), HasSubstr("DUBAN:BOGUS:x"));
 }
 
 TEST_F(RedisPoolTest, RedisErrorInsideAScriptIsInternal) {
@@ -255,7 +257,7 @@ TEST_F(RedisPoolTest, RedisErrorInsideAScriptIsInternal) {
       pool().Eval("return redis.call('INCR', KEYS[1])", {"text"}, {});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("not an integer"));
+  EXPECT_THAT(IncidentDetail(r.status()), HasSubstr("not an integer"));
 }
 
 TEST_F(RedisPoolTest, NothingListeningIsUnavailableNamingTheAddress) {
@@ -266,14 +268,18 @@ TEST_F(RedisPoolTest, NothingListeningIsUnavailableNamingTheAddress) {
   absl::StatusOr<RedisReply> r = nowhere.Command({"PING"});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(r.status().message(),
+  EXPECT_EQ(IncidentDetail(r.status()),
             absl::StrCat("redis 127.0.0.1:", o.port,
                          " unreachable: Connection refused"));
+  // Callers are told neither where Redis is nor why it failed.
+  EXPECT_THAT(std::string(r.status().message()),
+              MatchesRegex("storage unavailable; retry later \\(incident "
+                           "[0-9a-f]{16}\\)"));
   // The failed connect gave its slot back: the pool is not exhausted.
   for (int i = 0; i < 2 * o.pool_size; ++i) {
     EXPECT_EQ(nowhere.Ping().code(), absl::StatusCode::kUnavailable);
   }
-  EXPECT_THAT(std::string(nowhere.Ping().message()), HasSubstr("unreachable"));
+  EXPECT_THAT(IncidentDetail(nowhere.Ping()), HasSubstr("unreachable"));
 }
 
 TEST_F(RedisPoolTest, NextCommandSucceedsAfterTheServerKilledAnIdleConnection) {
@@ -310,7 +316,7 @@ TEST_F(RedisPoolTest,
   ASSERT_TRUE(killed.ok()) << killed.status();
   ASSERT_FALSE(blocked.ok());
   EXPECT_EQ(blocked.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(blocked.status().message()),
+  EXPECT_THAT(IncidentDetail(blocked.status()),
               HasSubstr("connection lost during BLPOP"));
   EXPECT_TRUE(victim.Ping().ok());
 }
@@ -324,7 +330,7 @@ TEST_F(RedisPoolTest,
   absl::StatusOr<RedisReply> r = slow.Command({"BLPOP", "q", "1"});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("timed out"));
+  EXPECT_THAT(IncidentDetail(r.status()), HasSubstr("timed out"));
   // Had the connection been reused, BLPOP's late nil would answer this GET.
   Must({"SET", "q2", "value"});
   absl::SleepFor(absl::Milliseconds(900));
@@ -348,7 +354,7 @@ TEST_F(RedisPoolTest, AcquireTimesOutAsUnavailableWhenEveryConnectionIsBusy) {
   ASSERT_TRUE(seen);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(r.status().message()),
+  EXPECT_THAT(IncidentDetail(r.status()),
               HasSubstr("redis: no free connection after 100ms"));
   EXPECT_GE(waited, absl::Milliseconds(90));
   EXPECT_LT(waited, absl::Milliseconds(900));
@@ -410,7 +416,7 @@ TEST_F(RedisPoolTest, AuthWithUserAndPassword) {
   RedisPool rejected(o);
   absl::Status s = rejected.Ping();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(s.message()), HasSubstr("AUTH failed"));
+  EXPECT_THAT(IncidentDetail(s), HasSubstr("AUTH failed"));
   Must({"ACL", "DELUSER", "duban-test"});
 }
 
@@ -420,11 +426,11 @@ TEST(RedisServerProcessTest, PasswordOnlyAuth) {
   RedisOptions o = server.options();
   absl::Status no_password = RedisPool(o).Ping();
   EXPECT_EQ(no_password.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(no_password.message()), HasSubstr("NOAUTH"));
+  EXPECT_THAT(IncidentDetail(no_password), HasSubstr("NOAUTH"));
   o.password = "wrong";
   absl::Status wrong = RedisPool(o).Ping();
   EXPECT_EQ(wrong.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(wrong.message()), HasSubstr("AUTH failed"));
+  EXPECT_THAT(IncidentDetail(wrong), HasSubstr("AUTH failed"));
   o.password = "pw-only";
   EXPECT_TRUE(RedisPool(o).Ping().ok());
 }
@@ -460,7 +466,7 @@ TEST(RedisServerProcessTest,
   absl::StatusOr<RedisReply> write = pool.Command({"SET", "k", "v"});
   ASSERT_FALSE(write.ok());
   EXPECT_EQ(write.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(write.status().message()), HasSubstr("READONLY"));
+  EXPECT_THAT(IncidentDetail(write.status()), HasSubstr("READONLY"));
   absl::StatusOr<RedisReply> after = pool.Command({"CLIENT", "ID"});
   ASSERT_TRUE(after.ok());
   EXPECT_NE(after->integer, before->integer);

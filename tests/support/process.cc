@@ -54,7 +54,12 @@ std::vector<std::string> ChildEnvironment(
     const std::vector<std::string>& overrides) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (!absl::StartsWith(*e, "DUBAN_")) env.emplace_back(*e);
+    // Servers started by tests record their error responses for the
+    // suite's check too (tests/CMakeLists.txt).
+    if (!absl::StartsWith(*e, "DUBAN_") ||
+        absl::StartsWith(*e, "DUBAN_ERROR_RESPONSE_LOG=")) {
+      env.emplace_back(*e);
+    }
   }
   env.insert(env.end(), overrides.begin(), overrides.end());
   return env;

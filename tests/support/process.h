@@ -32,7 +32,7 @@ std::ostream& operator<<(std::ostream& os, const ProcessResult& result);
 
 // The environment of this process with `overrides` ("NAME=value") added.
 // DUBAN_* variables of the caller's shell are dropped so that they cannot
-// point a child at another server.
+// point a child at another server; DUBAN_ERROR_RESPONSE_LOG is kept.
 std::vector<std::string> ChildEnvironment(
     const std::vector<std::string>& overrides);
 
