@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "common/auth_server.h"
 #include "common/log.h"
+#include "common/observability.h"
 #include "common/status.h"
 #include "common/tls.h"
 #include "duban/audit/v1/audit_service.grpc.pb.h"
@@ -22,9 +23,6 @@ using ::grpc::experimental::InterceptionHookPoints;
 using ::grpc::experimental::Interceptor;
 using ::grpc::experimental::InterceptorBatchMethods;
 using ::grpc::experimental::ServerRpcInfo;
-
-// As the request log (common/observability.cc): longer ids are cut.
-constexpr size_t kMaxRequestIdBytes = 128;
 
 // Who made the call (see the header).
 void SetPrincipal(const grpc::ServerContextBase& context,
@@ -70,14 +68,7 @@ class AuditRecorder : public Interceptor {
   void Intercept(InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      auto* metadata = methods->GetRecvInitialMetadata();
-      if (metadata != nullptr) {
-        auto it = metadata->find("x-request-id");
-        if (it != metadata->end()) {
-          request_id_.assign(it->second.data(),
-                             std::min(it->second.size(), kMaxRequestIdBytes));
-        }
-      }
+      request_id_ = RequestIdHeader(methods);
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE) &&

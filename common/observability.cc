@@ -46,9 +46,6 @@ using ::grpc::experimental::Interceptor;
 using ::grpc::experimental::InterceptorBatchMethods;
 using ::grpc::experimental::ServerRpcInfo;
 
-// Request ids (client-supplied, possibly before validation) longer than
-// this are cut in logs.
-constexpr size_t kMaxRequestIdBytes = 128;
 constexpr int kNumCodes = 17;  // OK .. UNAUTHENTICATED
 
 // The gRPC services gRPC itself provides: counted under their own names, and
@@ -318,19 +315,25 @@ class ObserverFactory
   SeriesMap others_ ABSL_GUARDED_BY(mu_);
 };
 
+}  // namespace
+
+std::string RequestIdHeader(InterceptorBatchMethods* methods) {
+  auto* metadata = methods->GetRecvInitialMetadata();
+  if (metadata == nullptr) return "";
+  auto it = metadata->find("x-request-id");
+  if (it == metadata->end()) return "";
+  return std::string(it->second.data(),
+                     std::min(it->second.size(), kMaxRequestIdBytes));
+}
+
+namespace {
+
 void CallObserver::Intercept(InterceptorBatchMethods* methods) {
   if (methods->QueryInterceptionHookPoint(
           InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
     // Kept now: the context may be gone when the call object is destroyed.
     peer_ = info_->server_context()->peer();
-    auto* metadata = methods->GetRecvInitialMetadata();
-    if (metadata != nullptr) {
-      auto it = metadata->find("x-request-id");
-      if (it != metadata->end()) {
-        request_id_.assign(it->second.data(),
-                           std::min(it->second.size(), kMaxRequestIdBytes));
-      }
-    }
+    request_id_ = RequestIdHeader(methods);
   }
   if (methods->QueryInterceptionHookPoint(
           InterceptionHookPoints::POST_RECV_MESSAGE) &&

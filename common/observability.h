@@ -76,6 +76,16 @@ struct ObservabilityOptions {
 // address (when set).
 absl::Status ValidateObservabilityOptions(const ObservabilityOptions& options);
 
+// Request ids (client-supplied, possibly before validation) are cut to this
+// many bytes in logs and audit records.
+inline constexpr size_t kMaxRequestIdBytes = 128;
+
+// For the POST_RECV_INITIAL_METADATA hook of a server interceptor: the
+// call's "x-request-id" header, cut to kMaxRequestIdBytes, or "" when it
+// has none.
+std::string RequestIdHeader(
+    grpc::experimental::InterceptorBatchMethods* methods);
+
 // The interceptor that counts, times and logs every call of a server.
 // `services` are the full names of the server's services
 // ("duban.plan.v1.PlanService"): their methods' series are made up front
