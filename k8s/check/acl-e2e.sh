@@ -3,8 +3,9 @@
 # file k8s/secrets.sh makes, each server as its own Redis user (as in the
 # cluster), and drives the whole supervisor flow with dubanctl: import,
 # organizations and units, issue (plan → unit), a year of progress reports,
-# overdue list, scorecard, the event feed. Redis' ACL LOG must then hold no
-# denial. Finally a command is taken away from plan's user, and the same
+# overdue list, scorecard, the event feed, the audit trail; all with
+# authentication on, as in the cluster (bearer tokens; each server's own
+# calls with a service token). Redis' ACL LOG must then hold no denial. Finally a command is taken away from plan's user, and the same
 # flow must fail with a denial in the log: the test can tell.
 #
 #   k8s/check/acl-e2e.sh BUILD_DIR
@@ -21,7 +22,8 @@ BUILD=$(cd "$1" && pwd)
 readonly BUILD
 readonly DUBANCTL="${BUILD}/tools/dubanctl/dubanctl"
 for binary in services/plan/plan-server services/unit/unit-server \
-  services/progress/progress-server tools/dubanctl/dubanctl; do
+  services/progress/progress-server tools/dubanctl/dubanctl \
+  tools/duban-token/duban-token; do
   [[ -x "${BUILD}/${binary}" ]] || {
     echo "acl-e2e: ${BUILD}/${binary} is not built" >&2
     exit 2
@@ -72,12 +74,33 @@ export DUBAN_PLAINTEXT=1
 # The demo year is filed on its own days, as deploy/run-local.sh does.
 export DUBAN_ALLOW_BACKDATED_REPORTS=true
 
+# Authentication as in the cluster (k8s/base: issuer and audience "duban"),
+# with tokens signed by the key secrets.sh made. Without mutual TLS here,
+# each server calls the others on its own with a service token.
+mint() {
+  local file=$1 sub=$2 kind=$3 role args=()
+  shift 3
+  for role in "$@"; do args+=(--role "${role}"); done
+  "${BUILD}/tools/duban-token/duban-token" mint \
+    --private-key "${state}/auth/signing.key" --issuer duban --audience duban \
+    --sub "${sub}" --kind "${kind}" --ttl 1h "${args[@]}" >"${tmp}/${file}"
+}
+mint admin.token acl-e2e-admin person 'ADMINISTRATOR=*'
+mint plan.token plan-server system 'SUPERVISOR=*'
+mint unit.token unit-server system 'INTEGRATOR=*'
+mint progress.token progress-server system 'INTEGRATOR=*'
+mint nobody.token acl-e2e-nobody person
+export DUBAN_TOKEN_FILE="${tmp}/admin.token"
+
 start() {
   local service=$1
   "${BUILD}/services/${service}/${service}-server" \
     --listen "127.0.0.1:${ports[${service}]}" \
     --redis "127.0.0.1:${redis_port}" \
     --redis_user "${service}" --redis_password_file "${pw}/${service}" \
+    --auth_public_key_file "${state}/auth/public.pem" \
+    --auth_issuer duban --auth_audience duban \
+    --auth_service_token_file "${tmp}/${service}.token" \
     --shutdown_seconds 1 --plaintext >"${tmp}/${service}.log" 2>&1 &
   children[${service}]=$!
   if "${DUBANCTL}" health "${service}" --wait 30s >/dev/null 2>&1; then
@@ -116,6 +139,27 @@ run "report list" report list yiyang-2020 --unit 基教科 --period 2020-11
 run "overdue" overdue --plan yiyang-2020 --as-of 2020-12-10
 run "scorecard" scorecard --plan yiyang-2020 --as-of 2020-12-10
 run "rollup" rollup --plan yiyang-2020 --as-of 2020-12-10
+run "whoami" whoami
+if "${DUBANCTL}" whoami | grep -q acl-e2e-admin; then
+  ok "whoami names the token's subject"
+else
+  fail "whoami does not name acl-e2e-admin"
+fi
+if DUBAN_TOKEN_FILE="${tmp}/nobody.token" "${DUBANCTL}" plan get yiyang-2020 \
+  >"${tmp}/out" 2>&1; then
+  fail "a token without roles read a plan"
+elif grep -q "PERMISSION_DENIED\|denied" "${tmp}/out"; then
+  ok "a token without roles is refused: $(tail -n 1 "${tmp}/out")"
+else
+  fail "a token without roles: $(tail -n 1 "${tmp}/out")"
+fi
+# Every change above is in the audit trail, written as each service's user.
+if "${DUBANCTL}" audit --org yiyang-edu --method SubmitReport --limit 5 \
+  >"${tmp}/audit" 2>&1 && grep -q SubmitReport "${tmp}/audit"; then
+  ok "audit: the reports are recorded"
+else
+  fail "audit: $(tail -n 3 "${tmp}/audit")"
+fi
 # The feed is a stream (XREAD on progress' own pool): read for 3 seconds.
 timeout 3 "${DUBANCTL}" watch --plan yiyang-2020 >"${tmp}/watch" 2>&1 || true
 if [[ -s "${tmp}/watch" ]] && ! grep -qi "permission\|NOPERM\|error" "${tmp}/watch"; then
