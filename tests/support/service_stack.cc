@@ -114,7 +114,7 @@ ServiceStack::ServiceStack(const RedisOptions& redis,
   plan_ = std::make_unique<Plan>(&pool_, Address(*unit_server_),
                                  options_.unit_directory_policy);
   plan_server_ =
-      Start({&plan_->service},
+      Start({&plan_->service}, "duban.plan.v1.PlanService",
             options_.program.empty() ? "plan-server" : options_.program,
             &plan_->organizations);
   if (!plan_server_) return;
@@ -127,7 +127,8 @@ ServiceStack::ServiceStack(const RedisOptions& redis,
                                               Address(*unit_server_), options_,
                                               progress_program);
     replica->server =
-        Start({&replica->service}, progress_program, &replica->organizations);
+        Start({&replica->service}, "duban.progress.v1.ProgressService",
+              progress_program, &replica->organizations);
     if (!replica->server) return;
     replica->stub = gv1::ProgressService::NewStub(ChannelTo(*replica->server));
     progress_.push_back(std::move(replica));
@@ -163,7 +164,7 @@ gv1::ProgressService::Stub* ServiceStack::progress(int replica) {
 
 bool ServiceStack::StartUnitServer(int port) {
   unit_server_ =
-      Start({&unit_->service},
+      Start({&unit_->service}, "duban.unit.v1.UnitService",
             options_.program.empty() ? "unit-server" : options_.program,
             &unit_->organizations, port);
   if (!unit_server_) return false;
@@ -172,9 +173,11 @@ bool ServiceStack::StartUnitServer(int port) {
 }
 
 std::unique_ptr<RunningServer> ServiceStack::Start(
-    const std::vector<grpc::Service*>& services, const std::string& program,
+    const std::vector<grpc::Service*>& services,
+    const std::string& service_name, const std::string& program,
     PlanOrganizationResolver* resolver, int port) {
   ServerOptions options;
+  options.service_name = service_name;
   options.listen = absl::StrCat("127.0.0.1:", port);
   options.tls.plaintext = true;
   options.observability.program = program;

@@ -97,8 +97,11 @@ class ServiceStack {
   struct Plan;
   struct Progress;
 
+  // Starts one server of `services`, named `service_name` for health
+  // checks, as options_ ask.
   std::unique_ptr<RunningServer> Start(
-      const std::vector<grpc::Service*>& services, const std::string& program,
+      const std::vector<grpc::Service*>& services,
+      const std::string& service_name, const std::string& program,
       PlanOrganizationResolver* resolver, int port = 0);
 
   const ServiceStackOptions options_;
