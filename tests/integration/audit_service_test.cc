@@ -13,7 +13,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,12 +20,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "common/audit_server.h"
-#include "common/observability.h"
 #include "common/permissions.h"
-#include "common/server.h"
 #include "duban/audit/v1/audit_service.grpc.pb.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
 #include "duban/progress/v1/progress_service.grpc.pb.h"
@@ -34,18 +30,9 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "services/plan/plan_domain.h"
-#include "services/plan/redis_store.h"
-#include "services/plan/service.h"
-#include "services/plan/unit_directory.h"
-#include "services/progress/directory.h"
-#include "services/progress/progress_domain.h"
-#include "services/progress/redis_store.h"
-#include "services/progress/service.h"
-#include "services/unit/redis_store.h"
-#include "services/unit/service.h"
-#include "services/unit/unit_domain.h"
 #include "tests/support/redis_fixture.h"
+#include "tests/support/service_stack.h"
+#include "tests/support/testdata.h"
 #include "tests/support/tokens.h"
 
 namespace duban {
@@ -58,24 +45,7 @@ namespace gv1 = ::duban::progress::v1;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
-std::string Yiyang() {
-  std::ifstream in(std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt",
-                   std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-ClientTlsOptions Plaintext() {
-  ClientTlsOptions tls;
-  tls.plaintext = true;
-  return tls;
-}
-
-std::shared_ptr<grpc::Channel> ChannelTo(const RunningServer& server) {
-  return grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port()),
-                             grpc::InsecureChannelCredentials());
-}
+std::string Yiyang() { return ReadTestdata("yiyang-education-2020.txt"); }
 
 // Tells a plan's organization by asking the plan service, as a server
 // without the plan store would.
@@ -112,96 +82,6 @@ class PlanServiceResolver : public PlanOrganizationResolver {
  private:
   absl::Mutex mu_;
   std::unique_ptr<pv1::PlanService::Stub> stub_ ABSL_GUARDED_BY(mu_);
-};
-
-std::unique_ptr<RunningServer> Start(const std::vector<grpc::Service*>& s,
-                                     absl::string_view program,
-                                     RedisPool* audit_pool,
-                                     PlanOrganizationResolver* resolver) {
-  ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.tls.plaintext = true;
-  options.observability.program = std::string(program);
-  options.shutdown_deadline = absl::Seconds(2);
-  options.audit.pool = audit_pool;
-  options.auth.resolver = resolver;
-  auto started = StartServer(options, s);
-  EXPECT_TRUE(started.ok()) << started.status();
-  return started.ok() ? std::move(started).value() : nullptr;
-}
-
-// Unit, plan and progress servers on one Redis, recording into `audit`.
-struct Stack {
-  Stack(const RedisOptions& options, RedisPool* audit)
-      : pool(options),
-        unit_store(&pool),
-        unit_domain(&unit_store),
-        unit_service(&unit_domain),
-        plan_store(&pool),
-        progress_store(&pool, &pool) {
-    unit_server = Start({&unit_service}, "unit-server", audit, &resolver);
-    if (!unit_server) return;
-    unit = uv1::UnitService::NewStub(ChannelTo(*unit_server));
-    unit_directory = std::make_unique<plan::GrpcUnitDirectory>(
-        absl::StrCat("127.0.0.1:", unit_server->port()), Plaintext());
-    plan_domain =
-        std::make_unique<plan::PlanDomain>(&plan_store, unit_directory.get());
-    plan_service = std::make_unique<plan::PlanServiceImpl>(plan_domain.get());
-    plan_server = Start({plan_service.get()}, "plan-server", audit, &resolver);
-    if (!plan_server) return;
-    resolver.Connect(ChannelTo(*plan_server));
-    plan = pv1::PlanService::NewStub(ChannelTo(*plan_server));
-    audit_stub = av1::AuditService::NewStub(ChannelTo(*plan_server));
-    plan_client = std::make_unique<progress::GrpcPlanDirectory>(
-        absl::StrCat("127.0.0.1:", plan_server->port()), Plaintext());
-    unit_client = std::make_unique<progress::GrpcUnitAssignments>(
-        absl::StrCat("127.0.0.1:", unit_server->port()), Plaintext());
-    plans = std::make_unique<progress::CachedPlanDirectory>(plan_client.get());
-    assignments =
-        std::make_unique<progress::CachedUnitAssignments>(unit_client.get());
-    progress_domain = std::make_unique<progress::ProgressDomain>(
-        &progress_store, plans.get(), assignments.get(), [] {
-          return absl::FromCivil(absl::CivilSecond(2020, 7, 10, 10, 0, 0),
-                                 absl::FixedTimeZone(8 * 3600));
-        });
-    progress_service = std::make_unique<progress::ProgressServiceImpl>(
-        progress_domain.get(),
-        progress::WatchOptions{4, absl::Milliseconds(200), 100,
-                               WatchersGauge("audit-service-test")});
-    progress_server =
-        Start({progress_service.get()}, "progress-server", audit, &resolver);
-    if (!progress_server) return;
-    progress = gv1::ProgressService::NewStub(ChannelTo(*progress_server));
-  }
-  ~Stack() {
-    if (progress_server) progress_server->Shutdown();
-    if (plan_server) plan_server->Shutdown();
-    if (unit_server) unit_server->Shutdown();
-  }
-
-  RedisPool pool;
-  PlanServiceResolver resolver;
-  unit::RedisUnitStore unit_store;
-  unit::UnitDomain unit_domain;
-  unit::UnitServiceImpl unit_service;
-  std::unique_ptr<RunningServer> unit_server;
-  std::unique_ptr<uv1::UnitService::Stub> unit;
-  plan::RedisPlanStore plan_store;
-  std::unique_ptr<plan::GrpcUnitDirectory> unit_directory;
-  std::unique_ptr<plan::PlanDomain> plan_domain;
-  std::unique_ptr<plan::PlanServiceImpl> plan_service;
-  std::unique_ptr<RunningServer> plan_server;
-  std::unique_ptr<pv1::PlanService::Stub> plan;
-  std::unique_ptr<av1::AuditService::Stub> audit_stub;
-  progress::RedisProgressStore progress_store;
-  std::unique_ptr<progress::GrpcPlanDirectory> plan_client;
-  std::unique_ptr<progress::GrpcUnitAssignments> unit_client;
-  std::unique_ptr<progress::CachedPlanDirectory> plans;
-  std::unique_ptr<progress::CachedUnitAssignments> assignments;
-  std::unique_ptr<progress::ProgressDomain> progress_domain;
-  std::unique_ptr<progress::ProgressServiceImpl> progress_service;
-  std::unique_ptr<RunningServer> progress_server;
-  std::unique_ptr<gv1::ProgressService::Stub> progress;
 };
 
 // A unary call with optional x-request-id metadata and bearer token.
@@ -248,10 +128,20 @@ class AuditServiceTest : public ::testing::Test {
     auto options = SharedTestRedis();
     ASSERT_TRUE(options.ok()) << options.status();
     options_ = *options;
-    stack_ = std::make_unique<Stack>(options_, &audit_pool());
-    ASSERT_NE(stack_->progress, nullptr);
-    ASSERT_TRUE(stack_->pool.Command({"FLUSHALL"}).ok());
+    // Unit, plan and progress servers on one Redis, recording into
+    // audit_pool(), each telling plans' organizations by the plan service.
+    ServiceStackOptions stack_options;
+    stack_options.resolver = &resolver_;
+    stack_options.audit = true;
+    stack_options.audit_pool = &audit_pool();
+    stack_options.clock = SeedNow;
+    stack_ = std::make_unique<ServiceStack>(options_, stack_options);
+    ASSERT_TRUE(stack_->ok());
+    resolver_.Connect(ChannelTo(*stack_->plan_server()));
+    audit_stub_ = av1::AuditService::NewStub(ChannelTo(*stack_->plan_server()));
+    ASSERT_TRUE(stack_->pool().Command({"FLUSHALL"}).ok());
   }
+  void TearDown() override { stack_.reset(); }
 
   virtual RedisPool& audit_pool() {
     if (!own_audit_pool_)
@@ -262,7 +152,7 @@ class AuditServiceTest : public ::testing::Test {
   // The records of `organization` stored since the last look.
   std::vector<av1::AuditRecord> NewRecords(const std::string& organization) {
     std::vector<av1::AuditRecord> all =
-        AllRecords(stack_->audit_stub.get(), organization);
+        AllRecords(audit_stub_.get(), organization);
     const size_t seen = seen_[organization];
     EXPECT_GE(all.size(), seen);
     seen_[organization] = all.size();
@@ -295,16 +185,18 @@ class AuditServiceTest : public ::testing::Test {
 
   RedisOptions options_;
   std::unique_ptr<RedisPool> own_audit_pool_;
-  std::unique_ptr<Stack> stack_;
+  PlanServiceResolver resolver_;
+  std::unique_ptr<ServiceStack> stack_;
+  std::unique_ptr<av1::AuditService::Stub> audit_stub_;
   std::map<std::string, size_t> seen_;
 };
 
 constexpr char kYy[] = "organizations/yy";
 
 TEST_F(AuditServiceTest, EveryChangeOfEveryServiceLeavesExactlyOneRecord) {
-  pv1::PlanService::Stub* plan = stack_->plan.get();
-  uv1::UnitService::Stub* unit = stack_->unit.get();
-  gv1::ProgressService::Stub* progress = stack_->progress.get();
+  pv1::PlanService::Stub* plan = stack_->plan();
+  uv1::UnitService::Stub* unit = stack_->unit();
+  gv1::ProgressService::Stub* progress = stack_->progress();
 
   // A dry run stores nothing and records nothing.
   pv1::ImportPlanRequest dry;
@@ -628,7 +520,7 @@ TEST_F(AuditServiceTest, EveryChangeOfEveryServiceLeavesExactlyOneRecord) {
 
   // Filters over gRPC, on another server.
   auto other_audit =
-      av1::AuditService::NewStub(ChannelTo(*stack_->unit_server));
+      av1::AuditService::NewStub(ChannelTo(*stack_->unit_server()));
   av1::ListAuditRecordsRequest request;
   request.set_organization(kYy);
   request.set_method("SubmitReport");
@@ -656,7 +548,7 @@ TEST_F(AuditServiceTest, EveryChangeOfEveryServiceLeavesExactlyOneRecord) {
 }
 
 TEST_F(AuditServiceTest, RefusedAndFailedCallsLeaveNoRecord) {
-  uv1::UnitService::Stub* unit = stack_->unit.get();
+  uv1::UnitService::Stub* unit = stack_->unit();
   uv1::CreateOrganizationRequest bad_org;
   bad_org.set_organization_id("Bad_Id");
   bad_org.mutable_organization()->set_display_name("x");
@@ -678,21 +570,21 @@ TEST_F(AuditServiceTest, RefusedAndFailedCallsLeaveNoRecord) {
   issue.set_name("plans/nope");
   pv1::Plan plan;
   EXPECT_EQ(
-      Call(stack_->plan.get(), &pv1::PlanService::Stub::IssuePlan, issue, &plan)
+      Call(stack_->plan(), &pv1::PlanService::Stub::IssuePlan, issue, &plan)
           .error_code(),
       grpc::StatusCode::NOT_FOUND);
   gv1::ReviewReportRequest review;
   review.set_name("plans/nope/items/1/reports/u~2020-Q1");
   review.set_decision(gv1::ReviewReportRequest::ACCEPT);
   gv1::Report report;
-  EXPECT_NE(Call(stack_->progress.get(),
-                 &gv1::ProgressService::Stub::ReviewReport, review, &report)
+  EXPECT_NE(Call(stack_->progress(), &gv1::ProgressService::Stub::ReviewReport,
+                 review, &report)
                 .error_code(),
             grpc::StatusCode::OK);
   ExpectNone("");
   ExpectNone("organizations/nope");
   ExpectNone("organizations/bad-id");
-  EXPECT_EQ(stack_->pool.Command({"KEYS", "duban:audit:*"})->elements.size(),
+  EXPECT_EQ(stack_->pool().Command({"KEYS", "duban:audit:*"})->elements.size(),
             0u);
 }
 
@@ -720,24 +612,24 @@ TEST_F(AuditOutageTest,
   uv1::Organization org;
   audit_redis_.Stop();
   grpc::Status status =
-      Call(stack_->unit.get(), &uv1::UnitService::Stub::CreateOrganization,
-           create, &org);
+      Call(stack_->unit(), &uv1::UnitService::Stub::CreateOrganization, create,
+           &org);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(status.error_message(), kAuditNotStoredMessage);
   // The change itself was stored.
   uv1::GetOrganizationRequest get;
   get.set_name(kYy);
-  ASSERT_TRUE(Call(stack_->unit.get(), &uv1::UnitService::Stub::GetOrganization,
-                   get, &org)
-                  .ok());
+  ASSERT_TRUE(
+      Call(stack_->unit(), &uv1::UnitService::Stub::GetOrganization, get, &org)
+          .ok());
 
   ASSERT_TRUE(audit_redis_.Start().ok());
-  status = Call(stack_->unit.get(), &uv1::UnitService::Stub::CreateOrganization,
+  status = Call(stack_->unit(), &uv1::UnitService::Stub::CreateOrganization,
                 create, &org);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ExpectOne(kYy, "CreateOrganization", "org-yy", kYy);
-  ASSERT_TRUE(Call(stack_->unit.get(),
-                   &uv1::UnitService::Stub::CreateOrganization, create, &org)
+  ASSERT_TRUE(Call(stack_->unit(), &uv1::UnitService::Stub::CreateOrganization,
+                   create, &org)
                   .ok());
   ExpectNone(kYy);
 }
@@ -755,27 +647,20 @@ class AuditAuthTest : public RedisTest {
     key_ = *key;
     key_file_ = absl::StrCat("/tmp/duban-audit-auth-test-", getpid(), ".pem");
     std::ofstream(key_file_) << key_.public_pem;
-    store_ = std::make_unique<unit::RedisUnitStore>(&pool());
-    domain_ = std::make_unique<unit::UnitDomain>(store_.get());
-    service_ = std::make_unique<unit::UnitServiceImpl>(domain_.get());
-    ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.tls.plaintext = true;
-    options.shutdown_deadline = absl::Seconds(2);
-    options.observability.program = "unit-server";
-    options.auth.tokens.public_key_file = key_file_;
-    options.auth.tokens.issuer = kIssuer;
-    options.auth.tokens.audience = kAudience;
-    options.audit.pool = &pool();
-    auto server = StartServer(options, {service_.get()});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    auto channel = ChannelTo(*server_);
-    unit_ = uv1::UnitService::NewStub(channel);
-    audit_ = av1::AuditService::NewStub(channel);
+    ServiceStackOptions stack_options;
+    stack_options.plan = false;
+    stack_options.tokens.public_key_file = key_file_;
+    stack_options.tokens.issuer = kIssuer;
+    stack_options.tokens.audience = kAudience;
+    stack_options.audit = true;
+    stack_options.audit_pool = &pool();
+    stack_ = std::make_unique<ServiceStack>(options(), stack_options);
+    ASSERT_TRUE(stack_->ok());
+    unit_ = stack_->unit();
+    audit_ = av1::AuditService::NewStub(ChannelTo(*stack_->unit_server()));
   }
   void TearDown() override {
-    if (server_) server_->Shutdown();
+    stack_.reset();
     std::remove(key_file_.c_str());
     RedisTest::TearDown();
   }
@@ -806,11 +691,8 @@ class AuditAuthTest : public RedisTest {
 
   TestKeyPair key_;
   std::string key_file_;
-  std::unique_ptr<unit::RedisUnitStore> store_;
-  std::unique_ptr<unit::UnitDomain> domain_;
-  std::unique_ptr<unit::UnitServiceImpl> service_;
-  std::unique_ptr<RunningServer> server_;
-  std::unique_ptr<uv1::UnitService::Stub> unit_;
+  std::unique_ptr<ServiceStack> stack_;
+  uv1::UnitService::Stub* unit_ = nullptr;
   std::unique_ptr<av1::AuditService::Stub> audit_;
 };
 
@@ -834,7 +716,7 @@ TEST_F(AuditAuthTest, RecordsThePrincipalAndOnlyManagersOfTheOrgReadIt) {
   create_org.mutable_organization()->set_display_name("益阳市教育局");
   create_org.mutable_organization()->set_level(uv1::Organization::CITY);
   uv1::Organization org;
-  ASSERT_TRUE(Call(unit_.get(), &uv1::UnitService::Stub::CreateOrganization,
+  ASSERT_TRUE(Call(unit_, &uv1::UnitService::Stub::CreateOrganization,
                    create_org, &org, "", admin)
                   .ok());
   uv1::CreateUnitRequest create_unit;
@@ -845,12 +727,12 @@ TEST_F(AuditAuthTest, RecordsThePrincipalAndOnlyManagersOfTheOrgReadIt) {
   create_unit.mutable_unit()->set_kind(uv1::Unit::OFFICE);
   uv1::Unit made;
   // Refused: no record.
-  EXPECT_EQ(Call(unit_.get(), &uv1::UnitService::Stub::CreateUnit, create_unit,
-                 &made, "", reporter)
+  EXPECT_EQ(Call(unit_, &uv1::UnitService::Stub::CreateUnit, create_unit, &made,
+                 "", reporter)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(Call(unit_.get(), &uv1::UnitService::Stub::CreateUnit,
-                   create_unit, &made, "", supervisor)
+  ASSERT_TRUE(Call(unit_, &uv1::UnitService::Stub::CreateUnit, create_unit,
+                   &made, "", supervisor)
                   .ok());
 
   av1::ListAuditRecordsResponse listed;

@@ -18,10 +18,8 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "services/unit/redis_store.h"
-#include "services/unit/service.h"
-#include "services/unit/unit_domain.h"
 #include "tests/support/redis_fixture.h"
+#include "tests/support/service_stack.h"
 
 namespace duban {
 namespace {
@@ -32,19 +30,14 @@ using ::testing::MatchesRegex;
 using ::testing::Not;
 
 // The unit service on `options`, in this process on a free loopback port.
+ServiceStackOptions UnitOnly() {
+  ServiceStackOptions options;
+  options.plan = false;
+  return options;
+}
 struct UnitStack {
   explicit UnitStack(const RedisOptions& options)
-      : pool(options), store(&pool), domain(&store), service(&domain) {
-    ServerOptions server_options;
-    server_options.tls.plaintext = true;
-    auto started = StartServer(server_options, {&service});
-    EXPECT_TRUE(started.ok()) << started.status();
-    if (!started.ok()) return;
-    server = *std::move(started);
-    stub = v1::UnitService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
-                            grpc::InsecureChannelCredentials()));
-  }
+      : stack(options, UnitOnly()), stub(stack.unit()) {}
 
   grpc::Status CreateOrganization(const std::string& id) {
     v1::CreateOrganizationRequest request;
@@ -70,12 +63,8 @@ struct UnitStack {
     return stub->GetUnit(&context, request, &out);
   }
 
-  RedisPool pool;
-  unit::RedisUnitStore store;
-  unit::UnitDomain domain;
-  unit::UnitServiceImpl service;
-  std::unique_ptr<RunningServer> server;
-  std::unique_ptr<v1::UnitService::Stub> stub;
+  ServiceStack stack;
+  v1::UnitService::Stub* stub;
 };
 
 // A message a caller may see after a storage failure: the summary and an
@@ -203,9 +192,7 @@ std::string ReadAll(const std::filesystem::path& dir) {
 }
 
 grpc::Status GetUnitFrom(const RunningServer& server) {
-  auto stub = v1::UnitService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port()),
-                          grpc::InsecureChannelCredentials()));
+  auto stub = v1::UnitService::NewStub(ChannelTo(server));
   v1::GetUnitRequest request;
   v1::Unit out;
   grpc::ClientContext context;

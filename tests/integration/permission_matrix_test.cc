@@ -18,7 +18,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,7 +28,6 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/permissions.h"
-#include "common/server.h"
 #include "duban/auth/v1/auth_service.grpc.pb.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
 #include "duban/progress/v1/progress_service.grpc.pb.h"
@@ -40,20 +38,8 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "services/plan/plan_domain.h"
-#include "services/plan/plan_organizations.h"
-#include "services/plan/redis_store.h"
-#include "services/plan/service.h"
-#include "services/plan/unit_directory.h"
-#include "services/progress/directory.h"
-#include "services/progress/progress_domain.h"
-#include "services/progress/redis_store.h"
-#include "services/progress/service.h"
-#include "services/unit/plan_organizations.h"
-#include "services/unit/redis_store.h"
-#include "services/unit/service.h"
-#include "services/unit/unit_domain.h"
 #include "tests/support/redis_fixture.h"
+#include "tests/support/service_stack.h"
 #include "tests/support/tokens.h"
 
 namespace duban {
@@ -74,110 +60,6 @@ constexpr char kAudience[] = "duban";
 constexpr char kOrg[] = "organizations/yy";
 constexpr char kOtherOrg[] = "organizations/zz";
 constexpr char kPlan[] = "plans/yy2020";
-
-std::string Yiyang() {
-  std::ifstream in(std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt",
-                   std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-ClientTlsOptions Plaintext() {
-  ClientTlsOptions tls;
-  tls.plaintext = true;
-  return tls;
-}
-
-// The three services with authentication on, each with its resolver.
-struct AuthStack {
-  AuthStack(const RedisOptions& redis, const std::string& key_file)
-      : pool(redis),
-        unit_store(&pool),
-        unit_domain(&unit_store),
-        unit_service(&unit_domain),
-        unit_organizations(&unit_store),
-        plan_store(&pool),
-        plan_organizations(&plan_store),
-        progress_store(&pool, &pool) {
-    unit_server = Start(key_file, &unit_organizations, {&unit_service});
-    if (!unit_server) return;
-    units = std::make_unique<plan::GrpcUnitDirectory>(Address(*unit_server),
-                                                      Plaintext());
-    plan_domain = std::make_unique<plan::PlanDomain>(&plan_store, units.get());
-    plan_service = std::make_unique<plan::PlanServiceImpl>(plan_domain.get());
-    plan_server = Start(key_file, &plan_organizations, {plan_service.get()});
-    if (!plan_server) return;
-    plan_client = std::make_unique<progress::GrpcPlanDirectory>(
-        Address(*plan_server), Plaintext());
-    unit_client = std::make_unique<progress::GrpcUnitAssignments>(
-        Address(*unit_server), Plaintext());
-    plans = std::make_unique<progress::CachedPlanDirectory>(plan_client.get());
-    assignments =
-        std::make_unique<progress::CachedUnitAssignments>(unit_client.get());
-    progress_organizations =
-        std::make_unique<progress::DirectoryPlanOrganizations>(plans.get());
-    progress_domain = std::make_unique<progress::ProgressDomain>(
-        &progress_store, plans.get(), assignments.get(), [] {
-          return absl::FromCivil(absl::CivilSecond(2020, 7, 10, 10, 0, 0),
-                                 absl::FixedTimeZone(8 * 3600));
-        });
-    progress_domain->set_allow_backdating(true);
-    progress_service = std::make_unique<progress::ProgressServiceImpl>(
-        progress_domain.get(),
-        progress::WatchOptions{4, absl::Milliseconds(200), 100, nullptr});
-    progress_server =
-        Start(key_file, progress_organizations.get(), {progress_service.get()});
-  }
-  ~AuthStack() {
-    for (auto* server : {&progress_server, &plan_server, &unit_server}) {
-      if (*server) (*server)->Shutdown();
-    }
-  }
-
-  static std::string Address(const RunningServer& server) {
-    return absl::StrCat("127.0.0.1:", server.port());
-  }
-  // Each server also keeps the audit trail and serves ListAuditRecords.
-  std::unique_ptr<RunningServer> Start(
-      const std::string& key_file, PlanOrganizationResolver* resolver,
-      const std::vector<grpc::Service*>& services) {
-    ServerOptions options;
-    options.audit.pool = &pool;
-    options.listen = "127.0.0.1:0";
-    options.tls.plaintext = true;
-    options.shutdown_deadline = absl::Seconds(2);
-    options.auth.tokens.public_key_file = key_file;
-    options.auth.tokens.issuer = kIssuer;
-    options.auth.tokens.audience = kAudience;
-    options.auth.resolver = resolver;
-    auto started = StartServer(options, services);
-    EXPECT_TRUE(started.ok()) << started.status();
-    return started.ok() ? std::move(started).value() : nullptr;
-  }
-
-  RedisPool pool;
-  unit::RedisUnitStore unit_store;
-  unit::UnitDomain unit_domain;
-  unit::UnitServiceImpl unit_service;
-  unit::BoundPlanOrganizations unit_organizations;
-  plan::RedisPlanStore plan_store;
-  plan::StoredPlanOrganizations plan_organizations;
-  progress::RedisProgressStore progress_store;
-  std::unique_ptr<RunningServer> unit_server;
-  std::unique_ptr<plan::GrpcUnitDirectory> units;
-  std::unique_ptr<plan::PlanDomain> plan_domain;
-  std::unique_ptr<plan::PlanServiceImpl> plan_service;
-  std::unique_ptr<RunningServer> plan_server;
-  std::unique_ptr<progress::GrpcPlanDirectory> plan_client;
-  std::unique_ptr<progress::GrpcUnitAssignments> unit_client;
-  std::unique_ptr<progress::CachedPlanDirectory> plans;
-  std::unique_ptr<progress::CachedUnitAssignments> assignments;
-  std::unique_ptr<progress::DirectoryPlanOrganizations> progress_organizations;
-  std::unique_ptr<progress::ProgressDomain> progress_domain;
-  std::unique_ptr<progress::ProgressServiceImpl> progress_service;
-  std::unique_ptr<RunningServer> progress_server;
-};
 
 // Sets the string field at dotted `path` of `message`.
 void SetField(Message* message, absl::string_view path,
@@ -244,14 +126,22 @@ class PermissionMatrixTest : public ::testing::Test {
     std::ofstream(key_file_) << key_.public_pem;
     auto redis = SharedTestRedis();
     ASSERT_TRUE(redis.ok()) << redis.status();
-    stack_ = std::make_unique<AuthStack>(*redis, key_file_);
-    ASSERT_NE(stack_->progress_server, nullptr);
-    ASSERT_TRUE(stack_->pool.Command({"FLUSHALL"}).ok());
+    // The three services with authentication on, each with its resolver,
+    // each keeping the audit trail and serving ListAuditRecords.
+    ServiceStackOptions options;
+    options.tokens.public_key_file = key_file_;
+    options.tokens.issuer = kIssuer;
+    options.tokens.audience = kAudience;
+    options.audit = true;
+    options.clock = SeedNow;
+    options.allow_backdating = true;
+    stack_ = std::make_unique<ServiceStack>(*redis, options);
+    ASSERT_TRUE(stack_->ok());
+    ASSERT_TRUE(stack_->pool().Command({"FLUSHALL"}).ok());
     for (const RunningServer* server :
-         {stack_->plan_server.get(), stack_->unit_server.get(),
-          stack_->progress_server.get()}) {
-      channels_.push_back(grpc::CreateChannel(
-          AuthStack::Address(*server), grpc::InsecureChannelCredentials()));
+         {stack_->plan_server(), stack_->unit_server(),
+          stack_->progress_server()}) {
+      channels_.push_back(ChannelTo(*server));
     }
     admin_ = Token(R"([{"role":"ADMINISTRATOR","scope":"*"}])");
     Seed();
@@ -325,95 +215,19 @@ class PermissionMatrixTest : public ::testing::Test {
     return (stub->*rpc)(&context, request, response);
   }
 
-  // Imports the Yiyang plan, creates organizations yy (its units) and zz
-  // (one unit), issues the plan and sets a quarterly schedule; all as a
-  // global administrator, through the services.
+  // The Yiyang plan issued by organization yy and scheduled (SeedYiyang),
+  // and organization zz with one unit; all as a global administrator,
+  // through the services.
   void Seed() {
-    auto plans = pv1::PlanService::NewStub(channels_[0]);
-    auto units = uv1::UnitService::NewStub(channels_[1]);
-    auto progress = gv1::ProgressService::NewStub(channels_[2]);
-    pv1::ImportPlanRequest import;
-    import.set_content(Yiyang());
-    import.set_plan_id("yy2020");
-    pv1::ImportPlanResponse imported;
-    grpc::Status s = Typed(plans.get(), &pv1::PlanService::Stub::ImportPlan,
-                           import, &imported, admin_);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    for (const auto& [id, display] : {std::pair<std::string, std::string>{
-                                          "yy", imported.plan().organization()},
-                                      {"zz", "另一个市教育局"}}) {
-      uv1::CreateOrganizationRequest org;
-      org.set_organization_id(id);
-      org.mutable_organization()->set_display_name(display);
-      org.mutable_organization()->set_level(uv1::Organization::CITY);
-      uv1::Organization made;
-      s = Typed(units.get(), &uv1::UnitService::Stub::CreateOrganization, org,
-                &made, admin_);
-      ASSERT_TRUE(s.ok()) << s.error_message();
-    }
-    std::set<std::string> done;
-    for (const pv1::Item& item : imported.items()) {
-      for (const auto& ref : item.units()) {
-        if (ref.kind() == pv1::UnitRef::PLACEHOLDER ||
-            !done.insert(ref.printed_name()).second) {
-          continue;
-        }
-        uv1::CreateUnitRequest unit;
-        unit.set_parent(kOrg);
-        unit.mutable_unit()->set_short_name(ref.printed_name());
-        unit.mutable_unit()->set_kind(ref.kind() == pv1::UnitRef::GROUP
-                                          ? uv1::Unit::WORKING_GROUP
-                                          : uv1::Unit::OFFICE);
-        uv1::Unit made;
-        s = Typed(units.get(), &uv1::UnitService::Stub::CreateUnit, unit, &made,
-                  admin_);
-        ASSERT_TRUE(s.ok()) << s.error_message();
-      }
-    }
-    uv1::CreateUnitRequest zz_unit;
-    zz_unit.set_parent(kOtherOrg);
-    zz_unit.set_unit_id("office");
-    zz_unit.mutable_unit()->set_short_name("办公室");
-    zz_unit.mutable_unit()->set_kind(uv1::Unit::OFFICE);
-    uv1::Unit made;
-    s = Typed(units.get(), &uv1::UnitService::Stub::CreateUnit, zz_unit, &made,
-              admin_);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-
-    pv1::IssuePlanRequest issue;
-    issue.set_name(kPlan);
-    issue.set_principal("督查室");
-    pv1::Plan issued;
-    s = Typed(plans.get(), &pv1::PlanService::Stub::IssuePlan, issue, &issued,
-              admin_);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    ASSERT_EQ(issued.issuing_organization(), kOrg);
-
-    uv1::ListAssignmentsRequest list;
-    list.set_plan(kPlan);
-    list.set_page_size(1000);
-    uv1::ListAssignmentsResponse assigned;
-    s = Typed(units.get(), &uv1::UnitService::Stub::ListAssignments, list,
-              &assigned, admin_);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    ASSERT_GT(assigned.assignments_size(), 1);
-    item_ = assigned.assignments(0).item();
-    unit_ = assigned.assignments(0).unit();
-    for (const auto& a : assigned.assignments()) {
-      bool on_item = false;
-      for (const auto& b : assigned.assignments()) {
-        on_item |= b.item() == item_ && b.unit() == a.unit();
-      }
-      if (!on_item) {
-        other_unit_ = a.unit();
-        break;
-      }
-    }
-    ASSERT_FALSE(other_unit_.empty());
+    YiyangSeed seed;
+    ASSERT_NO_FATAL_FAILURE(SeedYiyang(*stack_, admin_, &seed));
+    item_ = seed.item;
+    unit_ = seed.unit;
+    other_unit_ = seed.other_unit;
     // An item unit_ does not answer for.
-    for (const auto& a : assigned.assignments()) {
+    for (const auto& a : seed.assignments) {
       bool unit_on_it = false;
-      for (const auto& b : assigned.assignments()) {
+      for (const auto& b : seed.assignments) {
         unit_on_it |= b.item() == a.item() && b.unit() == unit_;
       }
       if (!unit_on_it) {
@@ -423,14 +237,24 @@ class PermissionMatrixTest : public ::testing::Test {
     }
     ASSERT_FALSE(unassigned_item_.empty());
 
-    gv1::SetScheduleRequest set;
-    set.mutable_schedule()->set_name(absl::StrCat(kPlan, "/schedule"));
-    set.mutable_schedule()->set_cadence(gv1::QUARTERLY);
-    set.mutable_schedule()->set_due_days_after_period_end(5);
-    set.set_principal("督查室");
-    gv1::Schedule schedule;
-    s = Typed(progress.get(), &gv1::ProgressService::Stub::SetSchedule, set,
-              &schedule, admin_);
+    auto units = uv1::UnitService::NewStub(channels_[1]);
+    uv1::CreateOrganizationRequest org;
+    org.set_organization_id("zz");
+    org.mutable_organization()->set_display_name("另一个市教育局");
+    org.mutable_organization()->set_level(uv1::Organization::CITY);
+    uv1::Organization made_org;
+    grpc::Status s =
+        Typed(units.get(), &uv1::UnitService::Stub::CreateOrganization, org,
+              &made_org, admin_);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    uv1::CreateUnitRequest zz_unit;
+    zz_unit.set_parent(kOtherOrg);
+    zz_unit.set_unit_id("office");
+    zz_unit.mutable_unit()->set_short_name("办公室");
+    zz_unit.mutable_unit()->set_kind(uv1::Unit::OFFICE);
+    uv1::Unit made;
+    s = Typed(units.get(), &uv1::UnitService::Stub::CreateUnit, zz_unit, &made,
+              admin_);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
@@ -514,7 +338,7 @@ class PermissionMatrixTest : public ::testing::Test {
 
   TestKeyPair key_, other_key_;
   std::string key_file_;
-  std::unique_ptr<AuthStack> stack_;
+  std::unique_ptr<ServiceStack> stack_;
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::string admin_;
   std::string item_, unit_, other_unit_, unassigned_item_;

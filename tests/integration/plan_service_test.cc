@@ -1,42 +1,31 @@
 // The plan service over real gRPC on loopback, on a real redis-server:
 // every RPC, its happy path and each error code it documents.
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "common/server.h"
+#include "absl/time/time.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
 #include "duban/unit/v1/unit_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "services/plan/plan_domain.h"
-#include "services/plan/redis_store.h"
-#include "services/plan/service.h"
-#include "services/plan/unit_directory.h"
-#include "services/unit/redis_store.h"
-#include "services/unit/service.h"
-#include "services/unit/unit_domain.h"
 #include "tests/support/redis_fixture.h"
+#include "tests/support/service_stack.h"
 #include "tests/support/testdata.h"
 
 namespace duban::plan {
 namespace {
 
 namespace uv1 = ::duban::unit::v1;
-using ::duban::CallPolicy;
 using ::duban::RedisOptions;
-using ::duban::RedisPool;
 using ::duban::RedisServerProcess;
-using ::duban::RunningServer;
-using ::duban::ServerOptions;
+using ::duban::ServiceStack;
+using ::duban::ServiceStackOptions;
 using ::duban::SharedTestRedis;
-using ::duban::StartServer;
 
 using ::testing::HasSubstr;
 using v1::Item;
@@ -54,78 +43,24 @@ const std::string& Yiyang() {
 }
 
 // The two services a plan-server needs, in this process on free loopback
-// ports: a unit service (real domain and Redis store) and the plan service
-// calling it over gRPC; and client stubs for both.
-struct ServerStack {
-  explicit ServerStack(const RedisOptions& options)
-      : pool(options),
-        unit_store(&pool),
-        unit_domain(&unit_store),
-        unit_service(&unit_domain),
-        store(&pool) {
-    StartUnitServer(0);
-    if (!unit_server) return;
-    CallPolicy policy;
-    policy.timeout = absl::Seconds(2);
-    policy.attempts = 2;
-    ClientTlsOptions plaintext;
-    plaintext.plaintext = true;
-    units = std::make_unique<GrpcUnitDirectory>(
-        "127.0.0.1:" + std::to_string(unit_server->port()), plaintext, policy);
-    domain = std::make_unique<PlanDomain>(&store, units.get());
-    service = std::make_unique<PlanServiceImpl>(domain.get());
-    server = Start({service.get()}, 0);
-    if (!server) return;
-    stub = v1::PlanService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
-                            grpc::InsecureChannelCredentials()));
-  }
-  ~ServerStack() {
-    if (server) server->Shutdown();
-    if (unit_server) unit_server->Shutdown();
-  }
-
-  static std::unique_ptr<RunningServer> Start(
-      const std::vector<grpc::Service*>& services, int port) {
-    ServerOptions options;
-    options.listen = "127.0.0.1:" + std::to_string(port);
-    options.tls.plaintext = true;
-    auto started = StartServer(options, services);
-    EXPECT_TRUE(started.ok()) << started.status();
-    return started.ok() ? std::move(started).value() : nullptr;
-  }
-  // (Re)starts the unit service; port 0 picks one.
-  void StartUnitServer(int port) {
-    unit_server = Start({&unit_service}, port);
-    if (!unit_server) return;
-    unit_stub = uv1::UnitService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(unit_server->port()),
-                            grpc::InsecureChannelCredentials()));
-  }
-
-  RedisPool pool;
-  unit::RedisUnitStore unit_store;
-  unit::UnitDomain unit_domain;
-  unit::UnitServiceImpl unit_service;
-  std::unique_ptr<RunningServer> unit_server;
-  std::unique_ptr<uv1::UnitService::Stub> unit_stub;
-  RedisPlanStore store;
-  std::unique_ptr<GrpcUnitDirectory> units;
-  std::unique_ptr<PlanDomain> domain;
-  std::unique_ptr<PlanServiceImpl> service;
-  std::unique_ptr<RunningServer> server;
-  std::unique_ptr<v1::PlanService::Stub> stub;
-};
+// ports: a unit service and the plan service calling it over gRPC.
+std::unique_ptr<ServiceStack> StartStack(const RedisOptions& redis) {
+  ServiceStackOptions options;
+  options.progress_replicas = 0;
+  options.unit_directory_policy.timeout = absl::Seconds(2);
+  options.unit_directory_policy.attempts = 2;
+  return std::make_unique<ServiceStack>(redis, options);
+}
 
 class PlanServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto options = SharedTestRedis();
     ASSERT_TRUE(options.ok()) << options.status();
-    stack_ = std::make_unique<ServerStack>(*options);
-    ASSERT_NE(stack_->stub, nullptr);
-    ASSERT_TRUE(stack_->pool.Command({"FLUSHALL"}).ok());
-    stub_ = stack_->stub.get();
+    stack_ = StartStack(*options);
+    ASSERT_TRUE(stack_->ok());
+    ASSERT_TRUE(stack_->pool().Command({"FLUSHALL"}).ok());
+    stub_ = stack_->plan();
   }
 
   grpc::Status Import(const std::string& content, const std::string& id,
@@ -167,7 +102,7 @@ class PlanServiceTest : public ::testing::Test {
     {
       grpc::ClientContext context;
       grpc::Status status =
-          stack_->unit_stub->CreateOrganization(&context, org, &created);
+          stack_->unit()->CreateOrganization(&context, org, &created);
       ASSERT_TRUE(status.ok() ||
                   status.error_code() == grpc::StatusCode::ALREADY_EXISTS)
           << status.error_message();
@@ -193,8 +128,7 @@ class PlanServiceTest : public ::testing::Test {
                                           : uv1::Unit::OFFICE);
         uv1::Unit made;
         grpc::ClientContext context;
-        grpc::Status status =
-            stack_->unit_stub->CreateUnit(&context, unit, &made);
+        grpc::Status status = stack_->unit()->CreateUnit(&context, unit, &made);
         ASSERT_TRUE(status.ok() ||
                     status.error_code() == grpc::StatusCode::ALREADY_EXISTS)
             << ref.printed_name() << ": " << status.error_message();
@@ -208,7 +142,7 @@ class PlanServiceTest : public ::testing::Test {
     uv1::ListAssignmentsResponse response;
     grpc::ClientContext context;
     grpc::Status status =
-        stack_->unit_stub->ListAssignments(&context, request, &response);
+        stack_->unit()->ListAssignments(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.assignments_size();
   }
@@ -237,7 +171,7 @@ class PlanServiceTest : public ::testing::Test {
     return response.plans_size();
   }
 
-  std::unique_ptr<ServerStack> stack_;
+  std::unique_ptr<ServiceStack> stack_;
   v1::PlanService::Stub* stub_ = nullptr;
 };
 
@@ -797,8 +731,8 @@ TEST_F(PlanServiceTest,
 TEST_F(PlanServiceTest, IssueWithTheUnitServiceStoppedLeavesNothingHalfDone) {
   MustImport(Hunan(), "hunan");
   PrepareDirectory("plans/hunan");
-  const int unit_port = stack_->unit_server->port();
-  stack_->unit_server->Shutdown();
+  const int unit_port = stack_->unit_server()->port();
+  stack_->unit_server()->Shutdown();
   v1::IssuePlanRequest request;
   request.set_name("plans/hunan");
   request.set_request_id("issue-1");
@@ -812,8 +746,7 @@ TEST_F(PlanServiceTest, IssueWithTheUnitServiceStoppedLeavesNothingHalfDone) {
   }
   ASSERT_TRUE(Get("plans/hunan", &plan).ok());
   EXPECT_EQ(plan.state(), Plan::DRAFT);
-  stack_->StartUnitServer(unit_port);
-  ASSERT_NE(stack_->unit_server, nullptr);
+  ASSERT_TRUE(stack_->StartUnitServer(unit_port));
   EXPECT_EQ(CountAssignments("plans/hunan"), 0);
   // The same request, retried once the unit service is back (the plan
   // service's channel needs a moment to reconnect).
@@ -832,15 +765,15 @@ TEST_F(PlanServiceTest, IssueWithTheUnitServiceStoppedLeavesNothingHalfDone) {
 TEST(PlanServiceOutageTest, StorageOutageIsUnavailableAndRecovers) {
   RedisServerProcess redis;
   ASSERT_TRUE(redis.Start().ok());
-  ServerStack stack(redis.options());
-  ASSERT_NE(stack.stub, nullptr);
+  std::unique_ptr<ServiceStack> stack = StartStack(redis.options());
+  ASSERT_TRUE(stack->ok());
   auto import = [&](const std::string& id) {
     v1::ImportPlanRequest request;
     request.set_content(Hunan());
     request.set_plan_id(id);
     v1::ImportPlanResponse response;
     grpc::ClientContext context;
-    return stack.stub->ImportPlan(&context, request, &response);
+    return stack->plan()->ImportPlan(&context, request, &response);
   };
   ASSERT_TRUE(import("before").ok());
   redis.Stop();
@@ -849,7 +782,7 @@ TEST(PlanServiceOutageTest, StorageOutageIsUnavailableAndRecovers) {
   Plan plan;
   {
     grpc::ClientContext context;
-    grpc::Status status = stack.stub->GetPlan(&context, get, &plan);
+    grpc::Status status = stack->plan()->GetPlan(&context, get, &plan);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
     EXPECT_THAT(status.error_message(), HasSubstr("storage unavailable"));
   }
@@ -860,7 +793,7 @@ TEST(PlanServiceOutageTest, StorageOutageIsUnavailableAndRecovers) {
   ASSERT_TRUE(after.ok()) << after.error_message();
   get.set_name("plans/after");
   grpc::ClientContext context;
-  EXPECT_TRUE(stack.stub->GetPlan(&context, get, &plan).ok());
+  EXPECT_TRUE(stack->plan()->GetPlan(&context, get, &plan).ok());
 }
 
 }  // namespace

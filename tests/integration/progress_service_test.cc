@@ -5,10 +5,7 @@
 // resumed across a disconnect and across two progress servers, with the
 // watchers gauge following the open streams.
 #include <atomic>
-#include <fstream>
 #include <memory>
-#include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,243 +14,41 @@
 #include "absl/time/clock.h"
 #include "common/metrics.h"
 #include "common/observability.h"
-#include "common/server.h"
-#include "duban/plan/v1/plan_service.grpc.pb.h"
 #include "duban/progress/v1/progress_service.grpc.pb.h"
-#include "duban/unit/v1/unit_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "services/plan/plan_domain.h"
-#include "services/plan/redis_store.h"
-#include "services/plan/service.h"
-#include "services/plan/unit_directory.h"
-#include "services/progress/directory.h"
-#include "services/progress/progress_domain.h"
-#include "services/progress/redis_store.h"
-#include "services/progress/service.h"
-#include "services/unit/redis_store.h"
-#include "services/unit/service.h"
-#include "services/unit/unit_domain.h"
 #include "tests/support/redis_fixture.h"
+#include "tests/support/service_stack.h"
 
 namespace duban::progress {
 namespace {
 
-namespace pv1 = ::duban::plan::v1;
-namespace uv1 = ::duban::unit::v1;
 using ::testing::HasSubstr;
 
-std::string Yiyang() {
-  std::ifstream in(std::string(DUBAN_TESTDATA) + "/yiyang-education-2020.txt",
-                   std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-ClientTlsOptions Plaintext() {
-  ClientTlsOptions tls;
-  tls.plaintext = true;
-  return tls;
-}
 // The `service` label of this test's metrics.
 constexpr char kProgram[] = "progress-service-test";
 
-std::unique_ptr<RunningServer> Start(const std::vector<grpc::Service*>& s) {
-  ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.tls.plaintext = true;
-  options.observability.program = kProgram;
-  options.shutdown_deadline = absl::Seconds(2);
-  auto started = StartServer(options, s);
-  EXPECT_TRUE(started.ok()) << started.status();
-  return started.ok() ? std::move(started).value() : nullptr;
-}
-
-template <typename Service>
-std::unique_ptr<typename Service::Stub> Connect(const RunningServer& server) {
-  return Service::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port()),
-                          grpc::InsecureChannelCredentials()));
-}
-
-// One progress server: its own pools, store, clients, caches and domain,
-// like one replica of progress-server.
-struct ProgressReplica {
-  ProgressReplica(const RedisOptions& options, int plan_port, int unit_port,
-                  std::function<absl::Time()> clock)
-      : pool(options),
-        store(&pool, &pool),
-        plan_client(absl::StrCat("127.0.0.1:", plan_port), Plaintext()),
-        unit_client(absl::StrCat("127.0.0.1:", unit_port), Plaintext()),
-        plans(&plan_client),
-        assignments(&unit_client),
-        domain(&store, &plans, &assignments, std::move(clock)),
-        service(&domain, WatchOptions{4, absl::Milliseconds(200), 100,
-                                      WatchersGauge(kProgram)}) {
-    server = Start({&service});
-    if (server) stub = Connect<v1::ProgressService>(*server);
-  }
-  ~ProgressReplica() {
-    if (server) server->Shutdown();
-  }
-  RedisPool pool;
-  RedisProgressStore store;
-  GrpcPlanDirectory plan_client;
-  GrpcUnitAssignments unit_client;
-  CachedPlanDirectory plans;
-  CachedUnitAssignments assignments;
-  ProgressDomain domain;
-  ProgressServiceImpl service;
-  std::unique_ptr<RunningServer> server;
-  std::unique_ptr<v1::ProgressService::Stub> stub;
-};
-
-// Plan and unit services, and two progress replicas, on one Redis.
-struct ServerStack {
-  explicit ServerStack(const RedisOptions& options)
-      : pool(options),
-        unit_store(&pool),
-        unit_domain(&unit_store),
-        unit_service(&unit_domain),
-        plan_store(&pool) {
-    unit_server = Start({&unit_service});
-    if (!unit_server) return;
-    unit_stub = Connect<uv1::UnitService>(*unit_server);
-    units = std::make_unique<plan::GrpcUnitDirectory>(
-        absl::StrCat("127.0.0.1:", unit_server->port()), Plaintext());
-    plan_domain = std::make_unique<plan::PlanDomain>(&plan_store, units.get());
-    plan_service = std::make_unique<plan::PlanServiceImpl>(plan_domain.get());
-    plan_server = Start({plan_service.get()});
-    if (!plan_server) return;
-    plan_stub = Connect<pv1::PlanService>(*plan_server);
-    auto clock = [] {
-      return absl::FromCivil(absl::CivilSecond(2020, 7, 10, 10, 0, 0),
-                             absl::FixedTimeZone(8 * 3600));
-    };
-    for (auto& r : replicas) {
-      r = std::make_unique<ProgressReplica>(options, plan_server->port(),
-                                            unit_server->port(), clock);
-    }
-  }
-  ~ServerStack() {
-    for (auto& r : replicas) r.reset();
-    if (plan_server) plan_server->Shutdown();
-    if (unit_server) unit_server->Shutdown();
-  }
-
-  RedisPool pool;
-  unit::RedisUnitStore unit_store;
-  unit::UnitDomain unit_domain;
-  unit::UnitServiceImpl unit_service;
-  std::unique_ptr<RunningServer> unit_server;
-  std::unique_ptr<uv1::UnitService::Stub> unit_stub;
-  plan::RedisPlanStore plan_store;
-  std::unique_ptr<plan::GrpcUnitDirectory> units;
-  std::unique_ptr<plan::PlanDomain> plan_domain;
-  std::unique_ptr<plan::PlanServiceImpl> plan_service;
-  std::unique_ptr<RunningServer> plan_server;
-  std::unique_ptr<pv1::PlanService::Stub> plan_stub;
-  std::unique_ptr<ProgressReplica> replicas[2];
-};
-
 class ProgressServiceTest : public ::testing::Test {
  protected:
+  // Plan and unit services, and two progress replicas, on one Redis; the
+  // Yiyang plan issued and scheduled quarterly.
   void SetUp() override {
     auto options = SharedTestRedis();
     ASSERT_TRUE(options.ok()) << options.status();
-    stack_ = std::make_unique<ServerStack>(*options);
-    ASSERT_NE(stack_->replicas[1], nullptr);
-    ASSERT_NE(stack_->replicas[1]->stub, nullptr);
-    ASSERT_TRUE(stack_->pool.Command({"FLUSHALL"}).ok());
-    stub_ = stack_->replicas[0]->stub.get();
-    ImportAndIssue();
-  }
-
-  // Imports the Yiyang plan, creates its organization and units, issues it
-  // and sets a quarterly schedule due 5 days after each quarter.
-  void ImportAndIssue() {
-    pv1::ImportPlanRequest import;
-    import.set_content(Yiyang());
-    import.set_plan_id("yy2020");
-    pv1::ImportPlanResponse imported;
-    {
-      grpc::ClientContext c;
-      ASSERT_TRUE(stack_->plan_stub->ImportPlan(&c, import, &imported).ok());
-    }
-    uv1::CreateOrganizationRequest org;
-    org.set_organization_id("yy");
-    org.mutable_organization()->set_display_name(
-        imported.plan().organization());
-    org.mutable_organization()->set_level(uv1::Organization::CITY);
-    uv1::Organization made_org;
-    {
-      grpc::ClientContext c;
-      ASSERT_TRUE(
-          stack_->unit_stub->CreateOrganization(&c, org, &made_org).ok());
-    }
-    std::set<std::string> done;
-    for (const pv1::Item& item : imported.items()) {
-      for (const auto& ref : item.units()) {
-        if (ref.kind() == pv1::UnitRef::PLACEHOLDER ||
-            !done.insert(ref.printed_name()).second) {
-          continue;
-        }
-        uv1::CreateUnitRequest unit;
-        unit.set_parent("organizations/yy");
-        unit.mutable_unit()->set_short_name(ref.printed_name());
-        unit.mutable_unit()->set_kind(ref.kind() == pv1::UnitRef::GROUP
-                                          ? uv1::Unit::WORKING_GROUP
-                                          : uv1::Unit::OFFICE);
-        uv1::Unit made;
-        grpc::ClientContext c;
-        ASSERT_TRUE(stack_->unit_stub->CreateUnit(&c, unit, &made).ok());
-      }
-    }
-    pv1::IssuePlanRequest issue;
-    issue.set_name("plans/yy2020");
-    issue.set_principal("督查室");
-    pv1::Plan issued;
-    {
-      grpc::ClientContext c;
-      grpc::Status s = stack_->plan_stub->IssuePlan(&c, issue, &issued);
-      ASSERT_TRUE(s.ok()) << s.error_message();
-    }
-    uv1::ListAssignmentsRequest list;
-    list.set_plan("plans/yy2020");
-    list.set_page_size(1000);
-    uv1::ListAssignmentsResponse assignments;
-    {
-      grpc::ClientContext c;
-      ASSERT_TRUE(
-          stack_->unit_stub->ListAssignments(&c, list, &assignments).ok());
-    }
-    ASSERT_GT(assignments.assignments_size(), 1);
-    item_ = assignments.assignments(0).item();
-    unit_ = assignments.assignments(0).unit();
-    for (const auto& a : assignments.assignments()) {
-      bool on_item = false;
-      for (const auto& b : assignments.assignments()) {
-        on_item |= b.item() == item_ && b.unit() == a.unit();
-      }
-      if (!on_item) {
-        other_unit_ = a.unit();
-        break;
-      }
-    }
-    ASSERT_FALSE(other_unit_.empty());
-
-    v1::SetScheduleRequest set;
-    set.mutable_schedule()->set_name("plans/yy2020/schedule");
-    set.mutable_schedule()->set_cadence(v1::QUARTERLY);
-    set.mutable_schedule()->set_due_days_after_period_end(5);
-    set.set_principal("督查室");
-    v1::Schedule schedule;
-    grpc::ClientContext c;
-    grpc::Status s = stub_->SetSchedule(&c, set, &schedule);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    EXPECT_EQ(schedule.first_period(), "2020-Q1");
+    ServiceStackOptions stack_options;
+    stack_options.progress_replicas = 2;
+    stack_options.program = kProgram;
+    stack_options.clock = SeedNow;
+    stack_ = std::make_unique<ServiceStack>(*options, stack_options);
+    ASSERT_TRUE(stack_->ok());
+    ASSERT_TRUE(stack_->pool().Command({"FLUSHALL"}).ok());
+    stub_ = stack_->progress(0);
+    YiyangSeed seed;
+    ASSERT_NO_FATAL_FAILURE(SeedYiyang(*stack_, "", &seed));
+    item_ = seed.item;
+    unit_ = seed.unit;
+    other_unit_ = seed.other_unit;
   }
 
   v1::SubmitReportRequest Submit(const std::string& rid,
@@ -275,7 +70,7 @@ class ProgressServiceTest : public ::testing::Test {
     return (stub ? stub : stub_)->SubmitReport(&c, r, out);
   }
 
-  std::unique_ptr<ServerStack> stack_;
+  std::unique_ptr<ServiceStack> stack_;
   v1::ProgressService::Stub* stub_ = nullptr;
   std::string item_, unit_, other_unit_;
 };
@@ -312,7 +107,7 @@ TEST_F(ProgressServiceTest, SubmitReviewAndReadBack) {
   v1::Report got;
   {
     grpc::ClientContext c;
-    ASSERT_TRUE(stack_->replicas[1]->stub->GetReport(&c, get, &got).ok());
+    ASSERT_TRUE(stack_->progress(1)->GetReport(&c, get, &got).ok());
   }
   EXPECT_EQ(got.etag(), report.etag());
   v1::ListRevisionsRequest revs;
@@ -377,8 +172,7 @@ TEST_F(ProgressServiceTest, ConcurrentRetriesStoreOneRevision) {
   std::vector<v1::Report> reports(8);
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
-      statuses[i] = Call(Submit("same"), &reports[i],
-                         stack_->replicas[i % 2]->stub.get());
+      statuses[i] = Call(Submit("same"), &reports[i], stack_->progress(i % 2));
     });
   }
   for (auto& t : threads) t.join();
@@ -410,7 +204,7 @@ TEST_F(ProgressServiceTest, ConcurrentWritesToOneItemLeaveItsHealthRight) {
         r.set_status((t * 4 + i) % 3 == 0 ? v1::DELAYED : v1::ON_TRACK);
         r.set_percent_complete(t * 4 + i);
         v1::Report out;
-        if (!Call(r, &out, stack_->replicas[t % 2]->stub.get()).ok()) {
+        if (!Call(r, &out, stack_->progress(t % 2)).ok()) {
           ++failed;
         }
       }
@@ -441,9 +235,9 @@ TEST_F(ProgressServiceTest, ConcurrentWritesToOneItemLeaveItsHealthRight) {
   };
   const v1::ItemRollup recorded = item_rollup();
   // Without the cached rollups the answer is computed from the reports.
-  ASSERT_TRUE(
-      stack_->pool.Command({"DEL", "duban:progress:{plan:yy2020}:rollup"})
-          .ok());
+  ASSERT_TRUE(stack_->pool()
+                  .Command({"DEL", "duban:progress:{plan:yy2020}:rollup"})
+                  .ok());
   const v1::ItemRollup fresh = item_rollup();
   EXPECT_EQ(recorded.health(), fresh.health());
   EXPECT_EQ(recorded.percent_complete(), fresh.percent_complete());
@@ -518,8 +312,7 @@ std::vector<v1::Event> Watch(v1::ProgressService::Stub* stub,
 TEST_F(ProgressServiceTest, WatchResumesFromItsCursorAcrossReplicas) {
   // Two reports through replica 0 while a watcher on replica 1 reads.
   std::vector<v1::Event> first;
-  std::thread watcher(
-      [&] { first = Watch(stack_->replicas[1]->stub.get(), "", 2); });
+  std::thread watcher([&] { first = Watch(stack_->progress(1), "", 2); });
   absl::SleepFor(absl::Milliseconds(300));
   v1::Report report;
   ASSERT_TRUE(Call(Submit("w1", "2020-Q1"), &report).ok());
@@ -530,15 +323,12 @@ TEST_F(ProgressServiceTest, WatchResumesFromItsCursorAcrossReplicas) {
 
   // Disconnected: more events happen meanwhile.
   ASSERT_TRUE(Call(Submit("w2", "2020-Q2"), &report).ok());
-  ASSERT_TRUE(
-      Call(Submit("w3", "2020-Q2"), &report, stack_->replicas[1]->stub.get())
-          .ok());
+  ASSERT_TRUE(Call(Submit("w3", "2020-Q2"), &report, stack_->progress(1)).ok());
   // Everything from the start, for comparison.
-  const std::vector<v1::Event> all =
-      Watch(stack_->replicas[0]->stub.get(), "", 100);
+  const std::vector<v1::Event> all = Watch(stack_->progress(0), "", 100);
   ASSERT_GE(all.size(), 4u);
-  const std::vector<v1::Event> resumed = Watch(
-      stack_->replicas[0]->stub.get(), first.back().cursor(), all.size() - 2);
+  const std::vector<v1::Event> resumed =
+      Watch(stack_->progress(0), first.back().cursor(), all.size() - 2);
   ASSERT_EQ(resumed.size(), all.size() - 2);
   for (std::size_t i = 0; i < resumed.size(); ++i) {
     EXPECT_EQ(resumed[i].cursor(), all[i + 2].cursor());  // no gap, no repeat
@@ -561,9 +351,8 @@ TEST_F(ProgressServiceTest, WatchResumesFromItsCursorAcrossReplicas) {
 TEST_F(ProgressServiceTest, WatchOfAnOrganizationResumesAcrossReplicas) {
   // The plan was issued by organizations/yy (found by its printed name).
   std::vector<v1::Event> first;
-  std::thread watcher([&] {
-    first = Watch(stack_->replicas[1]->stub.get(), "", 2, "organizations/yy");
-  });
+  std::thread watcher(
+      [&] { first = Watch(stack_->progress(1), "", 2, "organizations/yy"); });
   absl::SleepFor(absl::Milliseconds(300));
   v1::Report report;
   ASSERT_TRUE(Call(Submit("o1", "2020-Q1"), &report).ok());
@@ -574,15 +363,12 @@ TEST_F(ProgressServiceTest, WatchOfAnOrganizationResumesAcrossReplicas) {
   EXPECT_EQ(first[1].cursor().rfind("o1:yy2020@", 0), 0u) << first[1].cursor();
 
   ASSERT_TRUE(Call(Submit("o2", "2020-Q2"), &report).ok());
-  ASSERT_TRUE(
-      Call(Submit("o3", "2020-Q2"), &report, stack_->replicas[1]->stub.get())
-          .ok());
-  const std::vector<v1::Event> all =
-      Watch(stack_->replicas[0]->stub.get(), "", 100);
+  ASSERT_TRUE(Call(Submit("o3", "2020-Q2"), &report, stack_->progress(1)).ok());
+  const std::vector<v1::Event> all = Watch(stack_->progress(0), "", 100);
   ASSERT_GE(all.size(), 4u);
   const std::vector<v1::Event> resumed =
-      Watch(stack_->replicas[0]->stub.get(), first.back().cursor(),
-            all.size() - 2, "organizations/yy");
+      Watch(stack_->progress(0), first.back().cursor(), all.size() - 2,
+            "organizations/yy");
   ASSERT_EQ(resumed.size(), all.size() - 2);
   for (std::size_t i = 0; i < resumed.size(); ++i) {
     EXPECT_EQ(resumed[i].type(), all[i + 2].type());  // no gap, no repeat
@@ -649,7 +435,7 @@ TEST_F(ProgressServiceTest, WatchersBeyondTheCapAreRefusedUntilOneLeaves) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(status.error_message(), HasSubstr("4 watchers"));
   // The other replica still has room.
-  EXPECT_EQ(Watch(stack_->replicas[1]->stub.get(), "", 1).size(), 1u);
+  EXPECT_EQ(Watch(stack_->progress(1), "", 1).size(), 1u);
 
   // One leaves; its slot is free again once its handler has ended.
   watches[0]->context.TryCancel();
@@ -704,10 +490,9 @@ TEST_F(ProgressServiceTest, WatchersGaugeFollowsOpenStreams) {
   v1::WatchEventsRequest request;
   request.set_plan("plans/yy2020");
   grpc::ClientContext first_context;
-  auto first = stack_->replicas[0]->stub->WatchEvents(&first_context, request);
+  auto first = stack_->progress(0)->WatchEvents(&first_context, request);
   grpc::ClientContext second_context;
-  auto second =
-      stack_->replicas[1]->stub->WatchEvents(&second_context, request);
+  auto second = stack_->progress(1)->WatchEvents(&second_context, request);
   ASSERT_TRUE(Eventually([&] { return gauge->Value() == 2; }));
   EXPECT_THAT(metrics::DefaultRegistry().Expose(),
               HasSubstr(absl::StrCat("duban_watchers{service=\"", kProgram,

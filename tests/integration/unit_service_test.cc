@@ -12,28 +12,24 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/server.h"
 #include "duban/unit/v1/unit_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "services/unit/redis_store.h"
 #include "services/unit/resolve.h"
-#include "services/unit/service.h"
-#include "services/unit/unit_domain.h"
+#include "services/unit/store.h"
 #include "tests/support/redis_fixture.h"
+#include "tests/support/service_stack.h"
 #include "tests/support/testdata.h"
 
 namespace duban::unit {
 namespace {
 
 using ::duban::RedisOptions;
-using ::duban::RedisPool;
 using ::duban::RedisServerProcess;
-using ::duban::RunningServer;
-using ::duban::ServerOptions;
+using ::duban::ServiceStack;
+using ::duban::ServiceStackOptions;
 using ::duban::SharedTestRedis;
-using ::duban::StartServer;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using v1::Assignment;
@@ -41,33 +37,12 @@ using v1::Organization;
 using v1::Unit;
 using v1::UnitNameResolution;
 
-// A unit-server stack in this process: Redis pool, store, domain, gRPC
-// server on a free loopback port, and a client stub.
-struct ServerStack {
-  explicit ServerStack(const RedisOptions& options)
-      : pool(options), store(&pool), domain(&store), service(&domain) {
-    ServerOptions server_options;
-    server_options.listen = "127.0.0.1:0";
-    server_options.tls.plaintext = true;
-    server_options.service_name = "duban.unit.v1.UnitService";
-    auto started = StartServer(server_options, {&service});
-    EXPECT_TRUE(started.ok()) << started.status();
-    if (!started.ok()) return;
-    server = std::move(started).value();
-    stub = v1::UnitService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
-                            grpc::InsecureChannelCredentials()));
-  }
-  ~ServerStack() {
-    if (server) server->Shutdown();
-  }
-  RedisPool pool;
-  RedisUnitStore store;
-  UnitDomain domain;
-  UnitServiceImpl service;
-  std::unique_ptr<RunningServer> server;
-  std::unique_ptr<v1::UnitService::Stub> stub;
-};
+// A unit-server in this process on a free loopback port.
+std::unique_ptr<ServiceStack> StartStack(const RedisOptions& redis) {
+  ServiceStackOptions options;
+  options.plan = false;
+  return std::make_unique<ServiceStack>(redis, options);
+}
 
 // Calls one RPC with a fresh context.
 template <typename Request, typename Response, typename Method>
@@ -82,10 +57,10 @@ class UnitServiceTest : public ::testing::Test {
   void SetUp() override {
     auto options = SharedTestRedis();
     ASSERT_TRUE(options.ok()) << options.status();
-    stack_ = std::make_unique<ServerStack>(*options);
-    ASSERT_NE(stack_->stub, nullptr);
-    ASSERT_TRUE(stack_->pool.Command({"FLUSHALL"}).ok());
-    stub_ = stack_->stub.get();
+    stack_ = StartStack(*options);
+    ASSERT_TRUE(stack_->ok());
+    ASSERT_TRUE(stack_->pool().Command({"FLUSHALL"}).ok());
+    stub_ = stack_->unit();
   }
 
   grpc::Status CreateOrg(const std::string& id, const std::string& display,
@@ -190,7 +165,7 @@ class UnitServiceTest : public ::testing::Test {
     return out;
   }
 
-  std::unique_ptr<ServerStack> stack_;
+  std::unique_ptr<ServiceStack> stack_;
   v1::UnitService::Stub* stub_ = nullptr;
 };
 
@@ -729,8 +704,8 @@ TEST_F(UnitServiceTest, ProvincialSeedBecomesCommittedAssignments) {
 TEST(UnitServiceOutageTest, StorageOutageIsUnavailableAndRecovers) {
   RedisServerProcess redis;
   ASSERT_TRUE(redis.Start().ok());
-  ServerStack stack(redis.options());
-  ASSERT_NE(stack.stub, nullptr);
+  std::unique_ptr<ServiceStack> stack = StartStack(redis.options());
+  ASSERT_TRUE(stack->ok());
   auto create = [&](const std::string& id) {
     v1::CreateOrganizationRequest request;
     request.set_organization_id(id);
@@ -738,7 +713,7 @@ TEST(UnitServiceOutageTest, StorageOutageIsUnavailableAndRecovers) {
     request.mutable_organization()->set_level(Organization::OTHER);
     Organization org;
     grpc::ClientContext context;
-    return stack.stub->CreateOrganization(&context, request, &org);
+    return stack->unit()->CreateOrganization(&context, request, &org);
   };
   ASSERT_TRUE(create("before").ok());
   redis.Stop();
@@ -747,7 +722,7 @@ TEST(UnitServiceOutageTest, StorageOutageIsUnavailableAndRecovers) {
   Organization org;
   {
     grpc::ClientContext context;
-    grpc::Status status = stack.stub->GetOrganization(&context, get, &org);
+    grpc::Status status = stack->unit()->GetOrganization(&context, get, &org);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
     EXPECT_THAT(status.error_message(), HasSubstr("storage unavailable"));
   }
@@ -757,7 +732,8 @@ TEST(UnitServiceOutageTest, StorageOutageIsUnavailableAndRecovers) {
     commit.set_plan("plans/p");
     v1::CommitPlanAssignmentsResponse response;
     grpc::ClientContext context;
-    EXPECT_EQ(stack.stub->CommitPlanAssignments(&context, commit, &response)
+    EXPECT_EQ(stack->unit()
+                  ->CommitPlanAssignments(&context, commit, &response)
                   .error_code(),
               grpc::StatusCode::UNAVAILABLE);
   }
@@ -767,7 +743,7 @@ TEST(UnitServiceOutageTest, StorageOutageIsUnavailableAndRecovers) {
   ASSERT_TRUE(after.ok()) << after.error_message();
   get.set_name("organizations/after");
   grpc::ClientContext context;
-  EXPECT_TRUE(stack.stub->GetOrganization(&context, get, &org).ok());
+  EXPECT_TRUE(stack->unit()->GetOrganization(&context, get, &org).ok());
 }
 
 }  // namespace
