@@ -351,12 +351,25 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
   const std::string scoped = absl::StrCat("submit:", request.request_id());
   const std::string report_id =
       absl::StrCat(item_id, "/", unit_id, "~", request.period());
-  absl::MutexLock item_lock(&SubmitLock(plan_id, item_id));
+  SubmitStripeState& stripe = submit_stripes_[SubmitStripe(plan_id, item_id)];
+  absl::MutexLock item_lock(&stripe.mu);
+  const std::string known_key = absl::StrCat(plan_id, "/", item_id);
+  // The briefs this process left the item with, if any: taken out, and put
+  // back below only when this write leaves the item as it computed.
+  std::optional<KnownBriefs> known;
+  if (auto it = stripe.known.find(known_key); it != stripe.known.end()) {
+    known = std::move(it->second);
+    stripe.known.erase(it);
+  }
   // The request record, the schedule and the report, read at once.
   DUBAN_ASSIGN_OR_RETURN(
       ProgressStore::SubmitContext read,
-      store_->ReadForSubmit(plan_id, scoped, fingerprint, report_id));
+      store_->ReadForSubmit(plan_id, scoped, fingerprint, report_id,
+                            known ? known->version : -1));
   if (read.replay) return WithEtag(*std::move(read.replay));
+  if (read.briefs_unchanged && known) {
+    read.item.briefs = std::move(known->briefs);
+  }
 
   DUBAN_ASSIGN_OR_RETURN(auto plan, GetPlan("item", plan_id));
   if (plan->plan.state() != pv1::Plan::ISSUED) {
@@ -480,6 +493,8 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
   }
   bool prefetched = true;
   bool briefs_taken = false;
+  // The item's briefs as the write that records the health leaves them.
+  std::vector<v1::Report> written_briefs;
   auto attempt = [&]() -> absl::StatusOr<WriteResult> {
     int64_t version = 0;
     v1::Report report;
@@ -580,6 +595,7 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
       }
       const absl::CivilDay today = ChinaDay(now);
       const v1::ItemRollup rollup = RollUp(view, *item, briefs, today);
+      written_briefs = std::move(briefs);
       HealthWrite& health = write.health.emplace();
       health.expected_item_version = read.item.version;
       health.health = rollup.health();
@@ -595,6 +611,12 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
   if (result.outcome == WriteOutcome::kApplied && !result.health_recorded) {
     // Another write reached the item meanwhile: read it again.
     UpdateItemHealth(plan_id, request.item(), &schedule);
+  } else if (result.outcome == WriteOutcome::kApplied) {
+    // The write moved the item's counter one past what was read, with the
+    // briefs it computed.
+    if (stripe.known.size() >= kKnownBriefsPerStripe) stripe.known.clear();
+    stripe.known[known_key] =
+        KnownBriefs{read.item.version + 1, std::move(written_briefs)};
   }
   return WithEtag(std::move(result.stored));
 }
@@ -1014,10 +1036,9 @@ v1::Event ProgressDomain::HealthEvent(absl::string_view plan_id,
   return event;
 }
 
-absl::Mutex& ProgressDomain::SubmitLock(absl::string_view plan_id,
-                                        absl::string_view item_id) {
-  const std::size_t hash = absl::HashOf(plan_id, item_id);
-  return submit_locks_[hash % kSubmitLockStripes];
+std::size_t ProgressDomain::SubmitStripe(absl::string_view plan_id,
+                                         absl::string_view item_id) const {
+  return absl::HashOf(plan_id, item_id) % kSubmitLockStripes;
 }
 
 void ProgressDomain::UpdateItemHealth(absl::string_view plan_id,

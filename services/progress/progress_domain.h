@@ -157,15 +157,30 @@ class ProgressDomain {
   // back to reading the item again (UpdateItemHealth). Replicas still race;
   // the fallback covers them. Striped by item, so unrelated items rarely
   // wait on each other.
-  absl::Mutex& SubmitLock(absl::string_view plan_id, absl::string_view item_id);
+  std::size_t SubmitStripe(absl::string_view plan_id,
+                           absl::string_view item_id) const;
+  // The briefs a submission left an item with, by "plan/item", per stripe
+  // and guarded by the stripe's lock: the next submission to the item
+  // reuses them while the item's counter still says so (ReadForSubmit's
+  // known_item_version), instead of reading and decoding them again.
+  struct KnownBriefs {
+    int64_t version = 0;
+    std::vector<v1::Report> briefs;
+  };
+  static constexpr std::size_t kSubmitLockStripes = 64;
+  // Entries per stripe before the stripe's entries are dropped.
+  static constexpr std::size_t kKnownBriefsPerStripe = 64;
+  struct SubmitStripeState {
+    absl::Mutex mu;
+    std::map<std::string, KnownBriefs> known ABSL_GUARDED_BY(mu);
+  };
 
   ProgressStore* const store_;
   PlanDirectory* const plans_;
   UnitAssignments* const assignments_;
   const Clock clock_;
   bool allow_backdating_ = false;
-  static constexpr std::size_t kSubmitLockStripes = 64;
-  absl::Mutex submit_locks_[kSubmitLockStripes];
+  SubmitStripeState submit_stripes_[kSubmitLockStripes];
 };
 
 // "plans/{plan}/items/{item}/reports/{unit}~{period}" → (plan id, report

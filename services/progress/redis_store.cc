@@ -251,19 +251,27 @@ absl::StatusOr<std::optional<StoredReport>> RedisProgressStore::FindRequest(
 
 absl::StatusOr<ProgressStore::SubmitContext> RedisProgressStore::ReadForSubmit(
     absl::string_view plan_id, absl::string_view request_id,
-    absl::string_view fingerprint, absl::string_view report_id) {
+    absl::string_view fingerprint, absl::string_view report_id,
+    int64_t known_item_version) {
   const std::string item_id(ItemIdOf(report_id));
-  DUBAN_ASSIGN_OR_RETURN(
-      std::vector<RedisReply> replies,
-      pool_->Pipeline(
-          {{"HGET", Key(plan_id, "req"), std::string(request_id)},
-           {"HMGET", Key(plan_id, "schedule"), "pb", "v"},
-           {"HGET", Key(plan_id, "reports"), std::string(report_id)},
-           {"HGET", Key(plan_id, "reportv"), std::string(report_id)},
-           {"MULTI"},
-           {"HGET", Key(plan_id, "itemv"), item_id},
-           {"HGETALL", Key(plan_id, absl::StrCat("brief:", item_id))},
-           {"EXEC"}}));
+  std::vector<std::vector<std::string>> commands = {
+      {"HGET", Key(plan_id, "req"), std::string(request_id)},
+      {"HMGET", Key(plan_id, "schedule"), "pb", "v"},
+      {"HGET", Key(plan_id, "reports"), std::string(report_id)},
+      {"HGET", Key(plan_id, "reportv"), std::string(report_id)}};
+  // With briefs in hand, only the item's counter says whether they stand.
+  const bool check_only = known_item_version >= 0;
+  if (check_only) {
+    commands.push_back({"HGET", Key(plan_id, "itemv"), item_id});
+  } else {
+    commands.push_back({"MULTI"});
+    commands.push_back({"HGET", Key(plan_id, "itemv"), item_id});
+    commands.push_back(
+        {"HGETALL", Key(plan_id, absl::StrCat("brief:", item_id))});
+    commands.push_back({"EXEC"});
+  }
+  DUBAN_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                         pool_->Pipeline(commands));
   SubmitContext context;
   DUBAN_ASSIGN_OR_RETURN(context.replay,
                          RequestRecord(replies[0], request_id, fingerprint));
@@ -281,6 +289,21 @@ absl::StatusOr<ProgressStore::SubmitContext> RedisProgressStore::ReadForSubmit(
     DUBAN_ASSIGN_OR_RETURN(stored.report,
                            Decode<v1::Report>("report", replies[2].str));
     absl::SimpleAtoi(replies[3].str, &stored.version);
+  }
+  if (check_only) {
+    int64_t version = 0;
+    if (!replies[4].is_nil()) absl::SimpleAtoi(replies[4].str, &version);
+    if (version == known_item_version) {
+      context.item.item_id = item_id;
+      context.item.version = version;
+      context.briefs_unchanged = true;
+      return context;
+    }
+    // Changed meanwhile (another replica): read them after all.
+    DUBAN_ASSIGN_OR_RETURN(std::vector<ItemBriefs> items,
+                           ListItemBriefs(plan_id, {item_id}));
+    context.item = std::move(items.front());
+    return context;
   }
   DUBAN_ASSIGN_OR_RETURN(context.item, BriefsOf(item_id, replies[7]));
   return context;

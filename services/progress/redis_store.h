@@ -63,7 +63,8 @@ class RedisProgressStore : public ProgressStore {
       absl::string_view fingerprint) override;
   absl::StatusOr<SubmitContext> ReadForSubmit(
       absl::string_view plan_id, absl::string_view request_id,
-      absl::string_view fingerprint, absl::string_view report_id) override;
+      absl::string_view fingerprint, absl::string_view report_id,
+      int64_t known_item_version = -1) override;
   absl::StatusOr<WriteResult> WriteReport(const ReportWrite& write) override;
   absl::StatusOr<StoredReport> GetReport(absl::string_view plan_id,
                                          absl::string_view report_id) override;

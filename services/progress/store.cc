@@ -92,7 +92,8 @@ absl::StatusOr<std::vector<v1::Event>> ProgressStore::ReadEvents(
 
 absl::StatusOr<ProgressStore::SubmitContext> ProgressStore::ReadForSubmit(
     absl::string_view plan_id, absl::string_view request_id,
-    absl::string_view fingerprint, absl::string_view report_id) {
+    absl::string_view fingerprint, absl::string_view report_id,
+    int64_t /*known_item_version*/) {
   SubmitContext context;
   DUBAN_ASSIGN_OR_RETURN(context.replay,
                          FindRequest(plan_id, request_id, fingerprint));

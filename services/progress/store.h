@@ -136,15 +136,22 @@ class ProgressStore {
   // when none), the report as stored (nullopt when none) and the briefs of
   // the report's item (ListItemBriefs of ItemIdOf(report_id)). The default
   // reads them one by one.
+  //
+  // `known_item_version` (>= 0) is the item's change counter of briefs the
+  // caller already holds: while the item is still at that version, a store
+  // may leave item.briefs empty and set briefs_unchanged instead of
+  // reading them again.
   struct SubmitContext {
     std::optional<StoredReport> replay;
     std::optional<StoredSchedule> schedule;
     std::optional<StoredReport> report;
     ItemBriefs item;
+    bool briefs_unchanged = false;
   };
   virtual absl::StatusOr<SubmitContext> ReadForSubmit(
       absl::string_view plan_id, absl::string_view request_id,
-      absl::string_view fingerprint, absl::string_view report_id);
+      absl::string_view fingerprint, absl::string_view report_id,
+      int64_t known_item_version = -1);
 
   // Applies `write` atomically (see ReportWrite). ABORTED when the version
   // does not match.

@@ -245,6 +245,47 @@ TEST_F(ProgressServiceTest, ConcurrentWritesToOneItemLeaveItsHealthRight) {
   EXPECT_EQ(fresh.latest_status(), v1::ON_TRACK);
 }
 
+TEST_F(ProgressServiceTest, AReplicaRereadsAnItemAnotherReplicaChanged) {
+  // Replica 0 keeps the briefs its submission left the item with; replica
+  // 1 then changes the item, so replica 0's next submission must read the
+  // item again before it computes and records the health.
+  auto first = Submit("x1", "2020-Q1");
+  first.set_status(v1::ON_TRACK);
+  v1::Report out;
+  ASSERT_TRUE(Call(first, &out, stack_->replicas[0]->stub.get()).ok());
+  auto second = Submit("x2", "2020-Q2");
+  second.set_status(v1::DELAYED);
+  ASSERT_TRUE(Call(second, &out, stack_->replicas[1]->stub.get()).ok());
+  auto third = Submit("x3", "2020-Q1");
+  third.set_status(v1::AT_RISK);
+  third.set_percent_complete(35);
+  ASSERT_TRUE(Call(third, &out, stack_->replicas[0]->stub.get()).ok());
+
+  auto item_rollup = [&]() -> v1::ItemRollup {
+    v1::GetPlanRollupRequest roll;
+    roll.set_plan("plans/yy2020");
+    v1::PlanRollup rollup;
+    grpc::ClientContext c;
+    grpc::Status s = stub_->GetPlanRollup(&c, roll, &rollup);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    for (const auto& section : rollup.sections()) {
+      for (const auto& item : section.items()) {
+        if (item.item() == item_) return item;
+      }
+    }
+    ADD_FAILURE() << item_ << " not in the rollup";
+    return v1::ItemRollup();
+  };
+  const v1::ItemRollup recorded = item_rollup();
+  ASSERT_TRUE(
+      stack_->pool.Command({"DEL", "duban:progress:{plan:yy2020}:rollup"})
+          .ok());
+  const v1::ItemRollup fresh = item_rollup();
+  EXPECT_EQ(recorded.DebugString(), fresh.DebugString());
+  // Replica 1's DELAYED report is part of it.
+  EXPECT_EQ(fresh.health(), v1::RED);
+}
+
 TEST_F(ProgressServiceTest, OverdueScorecardAndRollup) {
   v1::Report report;
   ASSERT_TRUE(Call(Submit("r1"), &report).ok());

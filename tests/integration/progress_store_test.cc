@@ -249,6 +249,45 @@ TEST_P(ProgressStoreTest, ItemBriefsFollowEveryWriteWithoutTheTexts) {
   EXPECT_EQ(store().ListItemBriefs("p", {"1"})->at(0).version, 4);
 }
 
+TEST_P(ProgressStoreTest, ReadForSubmitSkipsBriefsOnlyWhileTheItemStands) {
+  ASSERT_TRUE(store().WriteReport(Write("1/u~2020-Q1", 0, 1)).ok());
+  ASSERT_TRUE(store().WriteReport(Write("1/v~2020-Q1", 0, 1)).ok());
+  // Unknown: the briefs are read.
+  auto full = store().ReadForSubmit("p", "submit:a", "f", "1/u~2020-Q1");
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_FALSE(full->briefs_unchanged);
+  EXPECT_EQ(full->item.version, 2);
+  EXPECT_EQ(full->item.briefs.size(), 2u);
+  ASSERT_TRUE(full->report.has_value());
+  EXPECT_EQ(full->report->version, 1);
+  // Known at the item's counter: a store may skip them (Redis does); when
+  // it does, it says so and the counter is the one given.
+  auto same = store().ReadForSubmit("p", "submit:a", "f", "1/u~2020-Q1", 2);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->item.version, 2);
+  if (GetParam() == Backend::kRedis) {
+    EXPECT_TRUE(same->briefs_unchanged);
+    EXPECT_TRUE(same->item.briefs.empty());
+  } else {
+    EXPECT_EQ(same->item.briefs.size(), 2u);
+  }
+  ASSERT_TRUE(same->report.has_value());
+  EXPECT_EQ(same->report->version, 1);
+  // Known at an older counter: read again, whatever the store.
+  ASSERT_TRUE(store().WriteReport(Write("1/w~2020-Q1", 0, 1)).ok());
+  auto stale = store().ReadForSubmit("p", "submit:a", "f", "1/u~2020-Q1", 2);
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_FALSE(stale->briefs_unchanged);
+  EXPECT_EQ(stale->item.version, 3);
+  EXPECT_EQ(stale->item.briefs.size(), 3u);
+  // A seen request is answered as before.
+  ASSERT_TRUE(
+      store().WriteReport(Write("1/u~2020-Q1", 1, 2, "submit:b", "g")).ok());
+  auto replay = store().ReadForSubmit("p", "submit:b", "g", "1/u~2020-Q1", 4);
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->replay.has_value());
+}
+
 TEST_P(ProgressStoreTest, RollupCacheKeepsEntriesAndCounters) {
   auto empty = store().ReadRollupCache("p");
   ASSERT_TRUE(empty.ok()) << empty.status();
