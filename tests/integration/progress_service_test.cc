@@ -51,6 +51,23 @@ class ProgressServiceTest : public ::testing::Test {
     other_unit_ = seed.other_unit;
   }
 
+  // item_'s rollup as GetPlanRollup answers it today.
+  v1::ItemRollup ItemRollup() {
+    v1::GetPlanRollupRequest roll;
+    roll.set_plan("plans/yy2020");
+    v1::PlanRollup rollup;
+    grpc::ClientContext c;
+    grpc::Status s = stub_->GetPlanRollup(&c, roll, &rollup);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    for (const auto& section : rollup.sections()) {
+      for (const auto& item : section.items()) {
+        if (item.item() == item_) return item;
+      }
+    }
+    ADD_FAILURE() << item_ << " not in the rollup";
+    return v1::ItemRollup();
+  }
+
   v1::SubmitReportRequest Submit(const std::string& rid,
                                  const std::string& period = "2020-Q1") {
     v1::SubmitReportRequest r;
@@ -218,27 +235,12 @@ TEST_F(ProgressServiceTest, ConcurrentWritesToOneItemLeaveItsHealthRight) {
   v1::Report out;
   ASSERT_TRUE(Call(last, &out).ok());
 
-  auto item_rollup = [&]() -> v1::ItemRollup {
-    v1::GetPlanRollupRequest roll;
-    roll.set_plan("plans/yy2020");
-    v1::PlanRollup rollup;
-    grpc::ClientContext c;
-    grpc::Status s = stub_->GetPlanRollup(&c, roll, &rollup);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    for (const auto& section : rollup.sections()) {
-      for (const auto& item : section.items()) {
-        if (item.item() == item_) return item;
-      }
-    }
-    ADD_FAILURE() << item_ << " not in the rollup";
-    return v1::ItemRollup();
-  };
-  const v1::ItemRollup recorded = item_rollup();
+  const v1::ItemRollup recorded = ItemRollup();
   // Without the cached rollups the answer is computed from the reports.
   ASSERT_TRUE(stack_->pool()
                   .Command({"DEL", "duban:progress:{plan:yy2020}:rollup"})
                   .ok());
-  const v1::ItemRollup fresh = item_rollup();
+  const v1::ItemRollup fresh = ItemRollup();
   EXPECT_EQ(recorded.health(), fresh.health());
   EXPECT_EQ(recorded.percent_complete(), fresh.percent_complete());
   EXPECT_EQ(recorded.DebugString(), fresh.DebugString());
@@ -252,35 +254,20 @@ TEST_F(ProgressServiceTest, AReplicaRereadsAnItemAnotherReplicaChanged) {
   auto first = Submit("x1", "2020-Q1");
   first.set_status(v1::ON_TRACK);
   v1::Report out;
-  ASSERT_TRUE(Call(first, &out, stack_->replicas[0]->stub.get()).ok());
+  ASSERT_TRUE(Call(first, &out, stack_->progress(0)).ok());
   auto second = Submit("x2", "2020-Q2");
   second.set_status(v1::DELAYED);
-  ASSERT_TRUE(Call(second, &out, stack_->replicas[1]->stub.get()).ok());
+  ASSERT_TRUE(Call(second, &out, stack_->progress(1)).ok());
   auto third = Submit("x3", "2020-Q1");
   third.set_status(v1::AT_RISK);
   third.set_percent_complete(35);
-  ASSERT_TRUE(Call(third, &out, stack_->replicas[0]->stub.get()).ok());
+  ASSERT_TRUE(Call(third, &out, stack_->progress(0)).ok());
 
-  auto item_rollup = [&]() -> v1::ItemRollup {
-    v1::GetPlanRollupRequest roll;
-    roll.set_plan("plans/yy2020");
-    v1::PlanRollup rollup;
-    grpc::ClientContext c;
-    grpc::Status s = stub_->GetPlanRollup(&c, roll, &rollup);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    for (const auto& section : rollup.sections()) {
-      for (const auto& item : section.items()) {
-        if (item.item() == item_) return item;
-      }
-    }
-    ADD_FAILURE() << item_ << " not in the rollup";
-    return v1::ItemRollup();
-  };
-  const v1::ItemRollup recorded = item_rollup();
-  ASSERT_TRUE(
-      stack_->pool.Command({"DEL", "duban:progress:{plan:yy2020}:rollup"})
-          .ok());
-  const v1::ItemRollup fresh = item_rollup();
+  const v1::ItemRollup recorded = ItemRollup();
+  ASSERT_TRUE(stack_->pool()
+                  .Command({"DEL", "duban:progress:{plan:yy2020}:rollup"})
+                  .ok());
+  const v1::ItemRollup fresh = ItemRollup();
   EXPECT_EQ(recorded.DebugString(), fresh.DebugString());
   // Replica 1's DELAYED report is part of it.
   EXPECT_EQ(fresh.health(), v1::RED);
