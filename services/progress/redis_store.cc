@@ -249,6 +249,16 @@ absl::StatusOr<std::optional<StoredReport>> RedisProgressStore::FindRequest(
   return RequestRecord(reply, request_id, fingerprint);
 }
 
+void RedisProgressStore::AppendItemBriefsRead(
+    absl::string_view plan_id, absl::string_view item_id,
+    std::vector<std::vector<std::string>>* commands) const {
+  commands->push_back({"MULTI"});
+  commands->push_back({"HGET", Key(plan_id, "itemv"), std::string(item_id)});
+  commands->push_back(
+      {"HGETALL", Key(plan_id, absl::StrCat("brief:", item_id))});
+  commands->push_back({"EXEC"});
+}
+
 absl::StatusOr<ProgressStore::SubmitContext> RedisProgressStore::ReadForSubmit(
     absl::string_view plan_id, absl::string_view request_id,
     absl::string_view fingerprint, absl::string_view report_id,
@@ -264,11 +274,7 @@ absl::StatusOr<ProgressStore::SubmitContext> RedisProgressStore::ReadForSubmit(
   if (check_only) {
     commands.push_back({"HGET", Key(plan_id, "itemv"), item_id});
   } else {
-    commands.push_back({"MULTI"});
-    commands.push_back({"HGET", Key(plan_id, "itemv"), item_id});
-    commands.push_back(
-        {"HGETALL", Key(plan_id, absl::StrCat("brief:", item_id))});
-    commands.push_back({"EXEC"});
+    AppendItemBriefsRead(plan_id, item_id, &commands);
   }
   DUBAN_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
                          pool_->Pipeline(commands));
@@ -430,11 +436,7 @@ absl::StatusOr<std::vector<ItemBriefs>> RedisProgressStore::ListItemBriefs(
   std::vector<std::vector<std::string>> commands;
   commands.reserve(item_ids.size() * 4);
   for (const std::string& item_id : item_ids) {
-    commands.push_back({"MULTI"});
-    commands.push_back({"HGET", Key(plan_id, "itemv"), item_id});
-    commands.push_back(
-        {"HGETALL", Key(plan_id, absl::StrCat("brief:", item_id))});
-    commands.push_back({"EXEC"});
+    AppendItemBriefsRead(plan_id, item_id, &commands);
   }
   DUBAN_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
                          pool_->Pipeline(commands));

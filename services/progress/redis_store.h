@@ -100,6 +100,11 @@ class RedisProgressStore : public ProgressStore {
  private:
   // <ns>:{plan:<plan id>}:<suffix>
   std::string Key(absl::string_view plan_id, absl::string_view suffix) const;
+  // Appends MULTI, HGET itemv, HGETALL brief:<item>, EXEC: the item's
+  // counter and briefs as one snapshot, for BriefsOf on the EXEC answer.
+  void AppendItemBriefsRead(
+      absl::string_view plan_id, absl::string_view item_id,
+      std::vector<std::vector<std::string>>* commands) const;
 
   RedisPool* const pool_;
   RedisPool* const watch_pool_;
