@@ -545,16 +545,32 @@ std::string Hex(uint64_t v, int digits) {
   return s;
 }
 
-// A plan document of `items` numbered items in one section, each naming the
-// four units (the first leads) and one indicator.
+// "一" … "九十九": section numbers as plans print them.
+std::string ChineseNumeral(int n) {
+  static const char* const kDigits[] = {"",   "一", "二", "三", "四",
+                                        "五", "六", "七", "八", "九"};
+  std::string out;
+  if (n >= 10) out = std::string(n >= 20 ? kDigits[n / 10] : "") + "十";
+  return out + kDigits[n % 10];
+}
+
+// A plan document of `items` numbered items, each naming the four units
+// (the first leads) and one indicator: in sections of at most 100 items,
+// numbered from 1 in each, as long plans are printed.
 std::string PlanDocument(int items) {
+  constexpr int kPerSection = 100;
   std::ostringstream doc;
   doc << "督办基准局 2020年工作要点\n\n"
-         "2020 年全局工作的总体要求是：按计划推进各项工作。\n\n"
-         "一、全面推进基准测试工作\n\n";
+         "2020 年全局工作的总体要求是：按计划推进各项工作。\n\n";
   for (int i = 1; i <= items; ++i) {
-    doc << i << ".推进第" << i << "项重点工作。年内完成 " << (i % 90 + 10)
-        << " 所学校的建设任务，按月报送进展。（";
+    const int in_section = (i - 1) % kPerSection + 1;
+    if (in_section == 1) {
+      const int section = (i - 1) / kPerSection + 1;
+      doc << ChineseNumeral(section) << "、全面推进第" << section
+          << "部分基准测试工作\n\n";
+    }
+    doc << in_section << ".推进第" << i << "项重点工作。年内完成 "
+        << (i % 90 + 10) << " 所学校的建设任务，按月报送进展。（";
     for (int u = 0; u < kUnits; ++u) doc << (u ? "、" : "") << kUnitNames[u];
     doc << "）\n\n";
   }
