@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/api.h"
+#include "common/observability.h"
 #include "common/status.h"
 #include "duban/plan/v1/plan_service.pb.h"
 #include "duban/progress/v1/progress_service.pb.h"
@@ -335,6 +336,7 @@ AuditedMethod Entry(absl::string_view service, absl::string_view method,
   entry.method = absl::StrCat("/", service, "/", method);
   entry.request_type = Request::descriptor();
   entry.response_type = Response::descriptor();
+  entry.request_id = RequestIdField(entry.request_type);
   entry.describe = [describe](const Message& request, const Message& response) {
     return describe(static_cast<const Request&>(request),
                     static_cast<const Response&>(response));

@@ -55,6 +55,8 @@ struct AuditedMethod {
   std::string method;
   const google::protobuf::Descriptor* request_type = nullptr;
   const google::protobuf::Descriptor* response_type = nullptr;
+  // The request's `request_id` field, or null (RequestIdField).
+  const google::protobuf::FieldDescriptor* request_id = nullptr;
   // Describes a call from its request and response (of the types above).
   // Called with the response type's default instance to learn, before the
   // handler runs, the plan of a change after which the plan is gone.

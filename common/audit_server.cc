@@ -111,13 +111,8 @@ class AuditRecorder : public Interceptor {
     // The handler destroys the request before the response is sent.
     request_.reset(message->New());
     request_->CopyFrom(*message);
-    const auto* field = method_->request_type->FindFieldByName("request_id");
-    if (field != nullptr && !field->is_repeated() &&
-        field->cpp_type() ==
-            google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
-      std::string id = request_->GetReflection()->GetString(*request_, field);
-      if (!id.empty()) request_id_ = id.substr(0, kMaxRequestIdBytes);
-    }
+    std::string id = RequestIdOf(*request_, method_->request_id);
+    if (!id.empty()) request_id_ = std::move(id);
     if (method_->resolve_before) {
       const google::protobuf::Message* nothing =
           google::protobuf::MessageFactory::generated_factory()->GetPrototype(

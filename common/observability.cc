@@ -273,12 +273,7 @@ class ObserverFactory
     if (descriptor != nullptr && !series->builtin &&
         absl::StartsWith(name, "duban.")) {
       series->input_type = descriptor->input_type();
-      const google::protobuf::FieldDescriptor* field =
-          series->input_type->FindFieldByName("request_id");
-      if (field != nullptr && !field->is_repeated() &&
-          field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
-        series->request_id = field;
-      }
+      series->request_id = RequestIdField(series->input_type);
     }
     series->latency =
         GetFamilies().latency->WithLabels({program_, series->label});
@@ -326,6 +321,26 @@ std::string RequestIdHeader(InterceptorBatchMethods* methods) {
                      std::min(it->second.size(), kMaxRequestIdBytes));
 }
 
+const google::protobuf::FieldDescriptor* RequestIdField(
+    const google::protobuf::Descriptor* request_type) {
+  const google::protobuf::FieldDescriptor* field =
+      request_type == nullptr ? nullptr
+                              : request_type->FindFieldByName("request_id");
+  if (field == nullptr || field->is_repeated() ||
+      field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
+    return nullptr;
+  }
+  return field;
+}
+
+std::string RequestIdOf(const google::protobuf::Message& request,
+                        const google::protobuf::FieldDescriptor* field) {
+  if (field == nullptr) return "";
+  std::string id = request.GetReflection()->GetString(request, field);
+  if (id.size() > kMaxRequestIdBytes) id.resize(kMaxRequestIdBytes);
+  return id;
+}
+
 namespace {
 
 void CallObserver::Intercept(InterceptorBatchMethods* methods) {
@@ -342,9 +357,8 @@ void CallObserver::Intercept(InterceptorBatchMethods* methods) {
     const auto* message = static_cast<const google::protobuf::Message*>(
         methods->GetRecvMessage());
     if (message != nullptr && message->GetDescriptor() == series_->input_type) {
-      std::string id =
-          message->GetReflection()->GetString(*message, series_->request_id);
-      if (!id.empty()) request_id_ = id.substr(0, kMaxRequestIdBytes);
+      std::string id = RequestIdOf(*message, series_->request_id);
+      if (!id.empty()) request_id_ = std::move(id);
     }
   }
   if (methods->QueryInterceptionHookPoint(

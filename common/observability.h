@@ -48,6 +48,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/metrics.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/support/server_interceptor.h"
 
 namespace duban {
@@ -85,6 +87,15 @@ inline constexpr size_t kMaxRequestIdBytes = 128;
 // has none.
 std::string RequestIdHeader(
     grpc::experimental::InterceptorBatchMethods* methods);
+
+// A request type's own `request_id` field (a singular string), or null;
+// looked up once per method, not per call.
+const google::protobuf::FieldDescriptor* RequestIdField(
+    const google::protobuf::Descriptor* request_type);
+// The value of that field in `request`, cut to kMaxRequestIdBytes; "" when
+// `field` is null or the field is empty.
+std::string RequestIdOf(const google::protobuf::Message& request,
+                        const google::protobuf::FieldDescriptor* field);
 
 // The interceptor that counts, times and logs every call of a server.
 // `services` are the full names of the server's services
