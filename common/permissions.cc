@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status.h"
 
 namespace duban {
 namespace {
@@ -58,7 +59,13 @@ std::vector<PermissionEntry> BuildTable() {
        Managers()},
       {plan + "GetPlan", "plan.plans.get", {"name"}, Readers()},
       {plan + "ListPlans", "plan.plans.list", {}, AnyRole()},
-      {plan + "UpdatePlan", "plan.plans.update", {"plan.name"}, Managers()},
+      // A draft moved to another organization needs the grant there too.
+      {plan + "UpdatePlan",
+       "plan.plans.update",
+       {"plan.name"},
+       Managers(),
+       false,
+       {"plan.issuing_organization"}},
       {plan + "DeletePlan", "plan.plans.delete", {"name"}, Managers()},
       {plan + "IssuePlan", "plan.plans.issue", {"name"}, Managers()},
       {plan + "ArchivePlan", "plan.plans.archive", {"name"}, Managers()},
@@ -319,10 +326,14 @@ bool IsGranted(const PermissionEntry& entry, const Principal& principal,
   return IsGrantedFor(entry, principal, target, &plan_org);
 }
 
-absl::Status CheckPermission(const PermissionEntry& entry,
-                             const Principal& principal, const Message& request,
-                             PlanOrganizationResolver* resolver) {
-  const ResourceTarget target = TargetOf(entry, request);
+namespace {
+
+// Whether `principal` holds the entry's grant on `target`, looking up a
+// plan's organization only when no grant holds without it.
+absl::Status CheckTarget(const PermissionEntry& entry,
+                         const Principal& principal,
+                         const ResourceTarget& target,
+                         PlanOrganizationResolver* resolver) {
   // Grants that hold whatever the plan's organization is need no lookup.
   if (IsGrantedFor(entry, principal, target, nullptr)) return absl::OkStatus();
   if (target.kind != ResourceTarget::Kind::kPlan || resolver == nullptr) {
@@ -345,6 +356,22 @@ absl::Status CheckPermission(const PermissionEntry& entry,
   }
   if (IsGrantedFor(entry, principal, target, &*org)) return absl::OkStatus();
   return Denied(entry);
+}
+
+}  // namespace
+
+absl::Status CheckPermission(const PermissionEntry& entry,
+                             const Principal& principal, const Message& request,
+                             PlanOrganizationResolver* resolver) {
+  DUBAN_RETURN_IF_ERROR(
+      CheckTarget(entry, principal, TargetOf(entry, request), resolver));
+  for (const std::string& field : entry.also_scope_fields) {
+    const std::string value = FieldValue(request, field);
+    if (value.empty()) continue;
+    DUBAN_RETURN_IF_ERROR(
+        CheckTarget(entry, principal, ParseTarget(value), resolver));
+  }
+  return absl::OkStatus();
 }
 
 bool HoldsRoleInOrganization(const Principal& principal, Role role,

@@ -65,6 +65,10 @@ struct PermissionEntry {
   std::vector<Grant> grants;
   // Any authenticated principal, whatever its roles (WhoAmI).
   bool any_principal = false;
+  // Further fields naming a resource the call also reaches: each one set
+  // must be granted too (UpdatePlan moving a draft to another
+  // organization).
+  std::vector<std::string> also_scope_fields = {};
 };
 
 // Every entry, in one table.

@@ -58,7 +58,10 @@ TEST(PermissionTableTest, EveryRpcHasAnEntryWithExistingStringFields) {
     ASSERT_NE(entry, nullptr) << "no permission entry";
     EXPECT_FALSE(entry->permission.empty());
     EXPECT_TRUE(entry->any_principal || !entry->grants.empty());
-    for (const std::string& path : entry->scope_fields) {
+    std::vector<std::string> paths = entry->scope_fields;
+    paths.insert(paths.end(), entry->also_scope_fields.begin(),
+                 entry->also_scope_fields.end());
+    for (const std::string& path : paths) {
       const Descriptor* type = method->input_type();
       std::vector<std::string> parts = absl::StrSplit(path, '.');
       for (size_t i = 0; i < parts.size(); ++i) {
@@ -350,6 +353,29 @@ TEST(PermissionCheckTest, NestedFieldsNameTheResource) {
               {{kA, "organizations/yy", true},
                {kA, "organizations/zz", false},
                {kS, "organizations/yy", false}});
+}
+
+TEST(PermissionCheckTest, EveryResourceARequestReachesMustBeGranted) {
+  // UpdatePlan of a plan of yy that sets the issuing organization to zz.
+  FixedResolver resolver;
+  plan::v1::UpdatePlanRequest request;
+  request.mutable_plan()->set_name("plans/p");
+  request.mutable_plan()->set_issuing_organization("organizations/zz");
+  ExpectCases("/duban.plan.v1.PlanService/UpdatePlan", request,
+              {{kS, "organizations/yy", false},
+               {kS, "organizations/zz", false},
+               {kS, "*", true},
+               {kR, "organizations/zz/units/u", false}},
+              &resolver);
+  Principal both = With(kS, "organizations/yy");
+  both.roles.push_back({kS, *ParseScope("organizations/zz")});
+  EXPECT_TRUE(
+      Check("/duban.plan.v1.PlanService/UpdatePlan", both, request, &resolver)
+          .ok());
+  // Left unset, the plan's own organization decides alone.
+  request.mutable_plan()->clear_issuing_organization();
+  ExpectCases("/duban.plan.v1.PlanService/UpdatePlan", request,
+              {{kS, "organizations/yy", true}}, &resolver);
 }
 
 TEST(PermissionCheckTest, NoRolesNoAccessButWhoAmI) {
