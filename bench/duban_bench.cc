@@ -87,6 +87,8 @@ struct Options {
   int max_scale = 100;        // 1, 10 or 100
   double setup_budget = 240;  // seconds for setting up the scaled plans
   bool keep_logs = false;
+  // Scenarios to run (--only): empty for all; the floor always runs.
+  std::vector<std::string> only;
   // How to reach running servers (given by address).
   duban::ClientTlsOptions tls;
 };
@@ -127,6 +129,9 @@ std::string Env(const char* name) {
          "                       (default 240)\n"
          "  --keep-logs          keep the temporary directory with server "
          "logs\n"
+         "  --only=S,S,...       run only these of GetReport, GetPlanRollup,\n"
+         "                       SubmitReport, growth (the floor always "
+         "runs)\n"
          "  --json               print the results as JSON\n";
   std::exit(2);
 }
@@ -209,10 +214,23 @@ Options ParseOptions(int argc, char** argv) {
       if (o.max_scale != 1 && o.max_scale != 10 && o.max_scale != 100) {
         Usage("--max-scale: 1, 10 or 100");
       }
-    } else if (key == "setup-budget")
+    } else if (key == "setup-budget") {
       o.setup_budget = number(0, 86400);
-    else
+    } else if (key == "only") {
+      std::stringstream names(value);
+      for (std::string name; std::getline(names, name, ',');) {
+        if (name != "GetReport" && name != "GetPlanRollup" &&
+            name != "SubmitReport" && name != "growth") {
+          Usage(
+              "--only: GetReport, GetPlanRollup, SubmitReport or growth, "
+              "got " +
+              name);
+        }
+        o.only.push_back(name);
+      }
+    } else {
       Usage("unknown option --" + key);
+    }
   }
   const int given =
       !o.plan_addr.empty() + !o.unit_addr.empty() + !o.progress_addr.empty();
@@ -917,6 +935,10 @@ int main(int argc, char** argv) {
   }
 
   std::vector<Result> results;
+  auto wanted = [&o](const std::string& scenario) {
+    return o.only.empty() ||
+           std::find(o.only.begin(), o.only.end(), scenario) != o.only.end();
+  };
   const std::vector<int> caller_counts =
       o.concurrency == 1 ? std::vector<int>{1}
                          : std::vector<int>{1, o.concurrency};
@@ -959,7 +981,7 @@ int main(int argc, char** argv) {
     floor_by_callers[static_cast<size_t>(n)] = r.throughput;
   }
   // GetReport.
-  for (int n : caller_counts) {
+  for (int n : wanted("GetReport") ? caller_counts : std::vector<int>{}) {
     auto counter = std::make_shared<std::atomic<uint64_t>>(0);
     const auto* reports = &main_plan.reports;
     run("GetReport", "round robin over the 1x plan's reports", n,
@@ -1007,17 +1029,20 @@ int main(int argc, char** argv) {
   };
   Result rollup_1x_single;
   Result rollup_1x_computed;
-  for (int n : caller_counts) {
+  const bool rollups = wanted("GetPlanRollup") || wanted("growth");
+  for (int n : rollups ? caller_counts : std::vector<int>{}) {
     Result r =
         run("GetPlanRollup", "40 items x 4 units x 12 months, 1920 reports", n,
             rollup_factory(main_plan.plan, false));
     if (n == 1) rollup_1x_single = r;
   }
-  rollup_1x_computed =
-      run("GetPlanRollup/computed", "as of another day each call: no cache", 1,
-          rollup_factory(main_plan.plan, true));
+  if (rollups) {
+    rollup_1x_computed =
+        run("GetPlanRollup/computed", "as of another day each call: no cache",
+            1, rollup_factory(main_plan.plan, true));
+  }
   // SubmitReport: a new revision each call, fresh request id.
-  for (int n : caller_counts) {
+  for (int n : wanted("SubmitReport") ? caller_counts : std::vector<int>{}) {
     auto counter = std::make_shared<std::atomic<int64_t>>(0);
     const std::string prefix =
         "bench-submit-" + b.tag + "-" + std::to_string(n) + "-";
@@ -1069,7 +1094,7 @@ int main(int argc, char** argv) {
       static_cast<double>(std::max<int64_t>(1, scale[0].reports));
   double per_report = per_report_1x;
   for (int factor : {10, 100}) {
-    if (factor > o.max_scale) break;
+    if (factor > o.max_scale || !wanted("growth")) break;
     const int items = 40 * factor;
     const int64_t reports = static_cast<int64_t>(items) * kUnits * kPeriods;
     const double predicted = per_report * static_cast<double>(reports);
