@@ -38,15 +38,27 @@ std::string UnitId(absl::string_view unit) {
                                                       : unit.substr(slash + 1));
 }
 
-}  // namespace
+// A schedule's periods with their names and due dates, worked out once
+// per call rather than once per duty.
+struct DuePeriod {
+  std::string name;
+  absl::CivilDay due;
+};
 
-std::string ReportKey(absl::string_view unit, absl::string_view item,
-                      absl::string_view period) {
-  return absl::StrCat(unit, "|", item, "|", period);
+std::vector<DuePeriod> DuePeriods(const ScheduleView& schedule) {
+  std::vector<DuePeriod> periods;
+  periods.reserve(schedule.periods.size());
+  for (const Period& period : schedule.periods) {
+    periods.push_back({PeriodName(period), DueDate(period, schedule.due_days)});
+  }
+  return periods;
 }
+
+}  // namespace
 
 ReportIndex IndexReports(const std::vector<v1::Report>& reports) {
   ReportIndex index;
+  index.reserve(reports.size());
   for (const v1::Report& r : reports) {
     index[ReportKey(r.unit(), r.item(), r.period())] = &r;
   }
@@ -62,10 +74,9 @@ std::vector<v1::OverdueEntry> FindOverdue(const std::vector<Duty>& duties,
                                           const ReportIndex& reports,
                                           absl::CivilDay as_of) {
   std::vector<v1::OverdueEntry> entries;
+  const std::vector<DuePeriod> periods = DuePeriods(schedule);
   for (const Duty& duty : duties) {
-    for (const Period& period : schedule.periods) {
-      const std::string name = PeriodName(period);
-      const absl::CivilDay due = DueDate(period, schedule.due_days);
+    for (const auto& [name, due] : periods) {
       auto it = reports.find(ReportKey(duty.unit, duty.item, name));
       const v1::Report* report = it == reports.end() ? nullptr : it->second;
       v1::OverdueEntry entry;
@@ -103,12 +114,12 @@ v1::UnitScorecard ScoreUnit(absl::string_view unit,
                             const ReportIndex& reports, absl::CivilDay as_of) {
   v1::UnitScorecard card;
   card.set_unit(std::string(unit));
+  const std::vector<DuePeriod> periods = DuePeriods(schedule);
   for (const Duty& duty : duties) {
     if (duty.unit != unit) continue;
     card.set_assigned_items(card.assigned_items() + 1);
     const v1::Report* latest = nullptr;
-    for (const Period& period : schedule.periods) {
-      const std::string name = PeriodName(period);
+    for (const auto& [name, due] : periods) {
       auto it = reports.find(ReportKey(duty.unit, duty.item, name));
       const v1::Report* report = it == reports.end() ? nullptr : it->second;
       if (report != nullptr) {
@@ -119,7 +130,7 @@ v1::UnitScorecard ScoreUnit(absl::string_view unit,
           card.set_returned(card.returned() + 1);
         }
       }
-      if (!(DueDate(period, schedule.due_days) < as_of)) continue;
+      if (!(due < as_of)) continue;
       card.set_reports_due(card.reports_due() + 1);
       if (report == nullptr) {
         card.set_missing(card.missing() + 1);

@@ -6,6 +6,7 @@
 #define DUBAN_SERVICES_PROGRESS_HEALTH_H_
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -37,10 +38,13 @@ struct ScheduleView {
   int due_days = 0;
 };
 
-// Reports by (unit, item, period).
-using ReportIndex = absl::flat_hash_map<std::string, const v1::Report*>;
-std::string ReportKey(absl::string_view unit, absl::string_view item,
-                      absl::string_view period);
+// Reports by (unit, item, period). The keys view the reports' own strings
+// (and a lookup's, the caller's): an index lives no longer than the reports
+// it was built from. Built and searched without copying a string, since a
+// submission rolls its item up on every call.
+using ReportKey =
+    std::tuple<absl::string_view, absl::string_view, absl::string_view>;
+using ReportIndex = absl::flat_hash_map<ReportKey, const v1::Report*>;
 ReportIndex IndexReports(const std::vector<v1::Report>& reports);
 
 // Whole days from `from` to `to` (negative when `to` is earlier).
