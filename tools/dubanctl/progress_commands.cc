@@ -668,22 +668,29 @@ struct ViewOptions {
   std::string as_of;
 };
 
-int RunOverdue(const GlobalOptions& globals, const ViewOptions& o) {
-  pb::ListOverdueRequest request;
-  if (int rc = PlanFromArg("--plan", o.plan, request.mutable_plan());
+// The plan and as-of day of a view request, from --plan and --as-of:
+// kExitOk or the exit code, after printing the error.
+template <typename Request>
+int PlanAndDayFromArgs(const ViewOptions& o, Request* request) {
+  if (int rc = PlanFromArg("--plan", o.plan, request->mutable_plan());
       rc != kExitOk) {
     return rc;
   }
-  if (int rc = AsOfFromArg(o.as_of, request.mutable_as_of()); rc != kExitOk) {
-    return rc;
-  }
+  return AsOfFromArg(o.as_of, request->mutable_as_of());
+}
+
+// The unit of a view request, from --unit when given.
+template <typename Request>
+int UnitFromArg(const ViewOptions& o, UnitLookup& units, Request* request) {
+  if (o.unit.empty()) return kExitOk;
+  return units.Get("--unit", o.unit, request->mutable_unit());
+}
+
+int RunOverdue(const GlobalOptions& globals, const ViewOptions& o) {
+  pb::ListOverdueRequest request;
+  if (int rc = PlanAndDayFromArgs(o, &request); rc != kExitOk) return rc;
   UnitLookup units(globals, o.org, request.plan());
-  if (!o.unit.empty()) {
-    if (int rc = units.Get("--unit", o.unit, request.mutable_unit());
-        rc != kExitOk) {
-      return rc;
-    }
-  }
+  if (int rc = UnitFromArg(o, units, &request); rc != kExitOk) return rc;
   ProgressClient client(globals);
   pb::ListOverdueResponse out;
   const grpc::Status status = client.Call([&](grpc::ClientContext* c) {
@@ -717,20 +724,9 @@ int RunOverdue(const GlobalOptions& globals, const ViewOptions& o) {
 
 int RunScorecard(const GlobalOptions& globals, const ViewOptions& o) {
   pb::GetScorecardRequest request;
-  if (int rc = PlanFromArg("--plan", o.plan, request.mutable_plan());
-      rc != kExitOk) {
-    return rc;
-  }
-  if (int rc = AsOfFromArg(o.as_of, request.mutable_as_of()); rc != kExitOk) {
-    return rc;
-  }
+  if (int rc = PlanAndDayFromArgs(o, &request); rc != kExitOk) return rc;
   UnitLookup units(globals, o.org, request.plan());
-  if (!o.unit.empty()) {
-    if (int rc = units.Get("--unit", o.unit, request.mutable_unit());
-        rc != kExitOk) {
-      return rc;
-    }
-  }
+  if (int rc = UnitFromArg(o, units, &request); rc != kExitOk) return rc;
   ProgressClient client(globals);
   pb::GetScorecardResponse out;
   const grpc::Status status = client.Call([&](grpc::ClientContext* c) {
@@ -803,13 +799,7 @@ std::string IndicatorCell(const pb::ItemRollup& item) {
 
 int RunRollup(const GlobalOptions& globals, const ViewOptions& o) {
   pb::GetPlanRollupRequest request;
-  if (int rc = PlanFromArg("--plan", o.plan, request.mutable_plan());
-      rc != kExitOk) {
-    return rc;
-  }
-  if (int rc = AsOfFromArg(o.as_of, request.mutable_as_of()); rc != kExitOk) {
-    return rc;
-  }
+  if (int rc = PlanAndDayFromArgs(o, &request); rc != kExitOk) return rc;
   ProgressClient client(globals);
   pb::PlanRollup out;
   const grpc::Status status = client.Call([&](grpc::ClientContext* c) {
