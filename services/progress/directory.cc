@@ -11,6 +11,32 @@ namespace duban::progress {
 namespace pv1 = ::duban::plan::v1;
 namespace uv1 = ::duban::unit::v1;
 
+DutySet::DutySet(const std::vector<uv1::Assignment>& assignments) {
+  all_.reserve(assignments.size());
+  for (const uv1::Assignment& a : assignments) {
+    Duty duty{a.unit(), a.item(), a.role() == uv1::LEAD ? "LEAD" : "CO"};
+    by_item_[duty.item].push_back(duty);
+    all_.push_back(std::move(duty));
+  }
+}
+
+const std::vector<Duty>& DutySet::Of(absl::string_view item) const {
+  static const std::vector<Duty>* const kNone = new std::vector<Duty>();
+  auto it = by_item_.find(item);
+  return it == by_item_.end() ? *kNone : it->second;
+}
+
+bool DutySet::Holds(absl::string_view unit) const {
+  for (const Duty& d : all_) {
+    if (d.unit == unit) return true;
+  }
+  return false;
+}
+
+Duties MakeDuties(const std::vector<uv1::Assignment>& assignments) {
+  return std::make_shared<const DutySet>(assignments);
+}
+
 const pv1::Item* PlanSnapshot::FindItem(absl::string_view name) const {
   for (const pv1::Item& item : items) {
     if (item.name() == name) return &item;
@@ -58,7 +84,7 @@ GrpcUnitAssignments::GrpcUnitAssignments(const std::string& address,
       policy_(std::move(policy)),
       stub_(uv1::UnitService::NewStub(ServiceChannel(address, tls))) {}
 
-absl::StatusOr<std::vector<uv1::Assignment>> GrpcUnitAssignments::List(
+absl::StatusOr<Duties> GrpcUnitAssignments::List(
     const uv1::ListAssignmentsRequest& first) {
   std::vector<uv1::Assignment> out;
   uv1::ListAssignmentsRequest request = first;
@@ -74,18 +100,18 @@ absl::StatusOr<std::vector<uv1::Assignment>> GrpcUnitAssignments::List(
     }
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
-  return out;
+  return MakeDuties(out);
 }
 
-absl::StatusOr<std::vector<uv1::Assignment>>
-GrpcUnitAssignments::ItemAssignments(absl::string_view item_name) {
+absl::StatusOr<Duties> GrpcUnitAssignments::ItemAssignments(
+    absl::string_view item_name) {
   uv1::ListAssignmentsRequest request;
   request.set_item(std::string(item_name));
   return List(request);
 }
 
-absl::StatusOr<std::vector<uv1::Assignment>>
-GrpcUnitAssignments::PlanAssignments(absl::string_view plan_name) {
+absl::StatusOr<Duties> GrpcUnitAssignments::PlanAssignments(
+    absl::string_view plan_name) {
   uv1::ListAssignmentsRequest request;
   request.set_plan(std::string(plan_name));
   return List(request);
@@ -107,20 +133,20 @@ CachedUnitAssignments::CachedUnitAssignments(UnitAssignments* inner,
     : inner_(inner),
       cache_(options.ttl, options.max_entries, std::move(options.clock)) {}
 
-absl::StatusOr<std::vector<uv1::Assignment>>
-CachedUnitAssignments::ItemAssignments(absl::string_view item_name) {
+absl::StatusOr<Duties> CachedUnitAssignments::ItemAssignments(
+    absl::string_view item_name) {
   return cache_.Get(absl::StrCat("item:", item_name), false,
                     [&] { return inner_->ItemAssignments(item_name); });
 }
 
-absl::StatusOr<std::vector<uv1::Assignment>>
-CachedUnitAssignments::ItemAssignmentsFresh(absl::string_view item_name) {
+absl::StatusOr<Duties> CachedUnitAssignments::ItemAssignmentsFresh(
+    absl::string_view item_name) {
   return cache_.Get(absl::StrCat("item:", item_name), true,
                     [&] { return inner_->ItemAssignments(item_name); });
 }
 
-absl::StatusOr<std::vector<uv1::Assignment>>
-CachedUnitAssignments::PlanAssignments(absl::string_view plan_name) {
+absl::StatusOr<Duties> CachedUnitAssignments::PlanAssignments(
+    absl::string_view plan_name) {
   return cache_.Get(absl::StrCat("plan:", plan_name), false,
                     [&] { return inner_->PlanAssignments(plan_name); });
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -21,6 +22,7 @@
 #include "common/permissions.h"
 #include "duban/plan/v1/plan_service.grpc.pb.h"
 #include "duban/unit/v1/unit_service.grpc.pb.h"
+#include "services/progress/health.h"
 
 namespace duban::progress {
 
@@ -42,19 +44,42 @@ class PlanDirectory {
       absl::string_view plan_name) = 0;
 };
 
+// Who answers for what, as the views read it: ACTIVE assignments as
+// duties, all of them and by item. Made once per answer of the unit
+// service and shared, unchanged, by every call that reads it: a large plan
+// has thousands, too many to copy or regroup on each call.
+class DutySet {
+ public:
+  // `assignments` oldest first; only ACTIVE ones are expected.
+  explicit DutySet(const std::vector<unit::v1::Assignment>& assignments);
+
+  // Every duty, in the order of the assignments.
+  const std::vector<Duty>& all() const { return all_; }
+  // The duties of `item` (an item name); none when it has none.
+  const std::vector<Duty>& Of(absl::string_view item) const;
+  // Whether `unit` (a unit name) holds any of these duties.
+  bool Holds(absl::string_view unit) const;
+
+ private:
+  std::vector<Duty> all_;
+  absl::flat_hash_map<std::string, std::vector<Duty>> by_item_;
+};
+using Duties = std::shared_ptr<const DutySet>;
+Duties MakeDuties(const std::vector<unit::v1::Assignment>& assignments);
+
 class UnitAssignments {
  public:
   virtual ~UnitAssignments() = default;
   // The ACTIVE assignments of an item (`plans/{plan}/items/{item}`) or of a
   // whole plan (`plans/{plan}`), oldest first.
-  virtual absl::StatusOr<std::vector<unit::v1::Assignment>> ItemAssignments(
+  virtual absl::StatusOr<Duties> ItemAssignments(
       absl::string_view item_name) = 0;
-  virtual absl::StatusOr<std::vector<unit::v1::Assignment>> PlanAssignments(
+  virtual absl::StatusOr<Duties> PlanAssignments(
       absl::string_view plan_name) = 0;
   // As ItemAssignments, bypassing any cache: asked before a unit is
   // refused, so that a new assignment is honoured at once.
-  virtual absl::StatusOr<std::vector<unit::v1::Assignment>>
-  ItemAssignmentsFresh(absl::string_view item_name) {
+  virtual absl::StatusOr<Duties> ItemAssignmentsFresh(
+      absl::string_view item_name) {
     return ItemAssignments(item_name);
   }
 };
@@ -79,14 +104,11 @@ class GrpcUnitAssignments : public UnitAssignments {
  public:
   GrpcUnitAssignments(const std::string& address, const ClientTlsOptions& tls,
                       CallPolicy policy = {});
-  absl::StatusOr<std::vector<unit::v1::Assignment>> ItemAssignments(
-      absl::string_view item_name) override;
-  absl::StatusOr<std::vector<unit::v1::Assignment>> PlanAssignments(
-      absl::string_view plan_name) override;
+  absl::StatusOr<Duties> ItemAssignments(absl::string_view item_name) override;
+  absl::StatusOr<Duties> PlanAssignments(absl::string_view plan_name) override;
 
  private:
-  absl::StatusOr<std::vector<unit::v1::Assignment>> List(
-      const unit::v1::ListAssignmentsRequest& first);
+  absl::StatusOr<Duties> List(const unit::v1::ListAssignmentsRequest& first);
 
   const std::string callee_;
   const CallPolicy policy_;
@@ -171,16 +193,14 @@ class CachedPlanDirectory : public PlanDirectory {
 class CachedUnitAssignments : public UnitAssignments {
  public:
   CachedUnitAssignments(UnitAssignments* inner, CacheOptions options = {});
-  absl::StatusOr<std::vector<unit::v1::Assignment>> ItemAssignments(
-      absl::string_view item_name) override;
-  absl::StatusOr<std::vector<unit::v1::Assignment>> PlanAssignments(
-      absl::string_view plan_name) override;
-  absl::StatusOr<std::vector<unit::v1::Assignment>> ItemAssignmentsFresh(
+  absl::StatusOr<Duties> ItemAssignments(absl::string_view item_name) override;
+  absl::StatusOr<Duties> PlanAssignments(absl::string_view plan_name) override;
+  absl::StatusOr<Duties> ItemAssignmentsFresh(
       absl::string_view item_name) override;
 
  private:
   UnitAssignments* const inner_;
-  TtlCache<std::vector<unit::v1::Assignment>> cache_;
+  TtlCache<Duties> cache_;
 };
 
 // progress-server's PlanOrganizationResolver (common/permissions.h): the

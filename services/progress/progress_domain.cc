@@ -455,18 +455,12 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
                        ")"));
     }
   }
-  auto holds = [&](const std::vector<uv1::Assignment>& list) {
-    for (const auto& a : list) {
-      if (a.unit() == request.unit()) return true;
-    }
-    return false;
-  };
-  DUBAN_ASSIGN_OR_RETURN(auto assigned,
+  DUBAN_ASSIGN_OR_RETURN(Duties assigned,
                          assignments_->ItemAssignments(request.item()));
-  if (!holds(assigned)) {
+  if (!assigned->Holds(request.unit())) {
     DUBAN_ASSIGN_OR_RETURN(assigned,
                            assignments_->ItemAssignmentsFresh(request.item()));
-    if (!holds(assigned)) {
+    if (!assigned->Holds(request.unit())) {
       // Names the rule, not the data (as every PERMISSION_DENIED).
       return absl::PermissionDeniedError(
           "permission progress.reports.submit denied: the unit holds no "
@@ -487,10 +481,7 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
   view.schedule = schedule.schedule;
   view.schedule_version = schedule.version;
   view.periods = periods;
-  for (const uv1::Assignment& a : assigned) {
-    view.duties.push_back(
-        Duty{a.unit(), a.item(), a.role() == uv1::LEAD ? "LEAD" : "CO"});
-  }
+  view.duties = std::move(assigned);
   bool prefetched = true;
   bool briefs_taken = false;
   // The item's briefs as the write that records the health leaves them.
@@ -802,14 +793,10 @@ absl::StatusOr<ProgressDomain::PlanView> ProgressDomain::LoadPlanView(
   view.schedule_version = schedule->version;
   DUBAN_ASSIGN_OR_RETURN(view.periods, PeriodsOf(view.schedule));
   DUBAN_ASSIGN_OR_RETURN(
-      auto assignments,
+      view.duties,
       only_item.empty()
           ? assignments_->PlanAssignments(absl::StrCat("plans/", plan_id))
           : assignments_->ItemAssignments(only_item));
-  for (const uv1::Assignment& a : assignments) {
-    view.duties.push_back(
-        Duty{a.unit(), a.item(), a.role() == uv1::LEAD ? "LEAD" : "CO"});
-  }
   if (with_reports) {
     std::vector<std::string> item_ids;
     for (const pv1::Item& item : view.snapshot->items) {
@@ -829,10 +816,7 @@ v1::ItemRollup ProgressDomain::RollUp(const PlanView& view,
                                       const pv1::Item& item,
                                       const std::vector<v1::Report>& briefs,
                                       absl::CivilDay as_of) const {
-  std::vector<Duty> duties;
-  for (const Duty& d : view.duties) {
-    if (d.item == item.name()) duties.push_back(d);
-  }
+  const std::vector<Duty>& duties = view.duties->Of(item.name());
   ItemFacts facts;
   facts.item = &item;
   facts.start = YearStart(view.snapshot->plan, view.periods);
@@ -857,8 +841,8 @@ std::string ProgressDomain::RollupKey(const PlanView& view,
   std::string key =
       absl::StrCat("r1|", absl::FormatCivilTime(as_of), "|", item_version, "|",
                    view.schedule_version, "|", view.snapshot->plan.etag());
-  for (const Duty& d : view.duties) {
-    if (d.item == item.name()) absl::StrAppend(&key, "|", d.unit, "=", d.role);
+  for (const Duty& d : view.duties->Of(item.name())) {
+    absl::StrAppend(&key, "|", d.unit, "=", d.role);
   }
   key.push_back('\x1f');
   return key;
@@ -874,7 +858,7 @@ absl::StatusOr<v1::ListOverdueResponse> ProgressDomain::ListOverdue(
   DUBAN_ASSIGN_OR_RETURN(absl::CivilDay as_of, AsOf(request.as_of()));
   DUBAN_ASSIGN_OR_RETURN(PlanView view, LoadPlanView("plan", plan_id, true));
   std::vector<Duty> duties;
-  for (const Duty& d : view.duties) {
+  for (const Duty& d : view.duties->all()) {
     if (request.unit().empty() || d.unit == request.unit()) duties.push_back(d);
   }
   const ReportIndex index = IndexReports(view.reports);
@@ -902,13 +886,13 @@ absl::StatusOr<v1::GetScorecardResponse> ProgressDomain::GetScorecard(
   if (!request.unit().empty()) {
     units.insert(request.unit());
   } else {
-    for (const Duty& d : view.duties) units.insert(d.unit);
+    for (const Duty& d : view.duties->all()) units.insert(d.unit);
   }
   const ReportIndex index = IndexReports(view.reports);
   v1::GetScorecardResponse response;
   for (const std::string& unit : units) {
     *response.add_scorecards() =
-        ScoreUnit(unit, view.duties, view.periods, index, as_of);
+        ScoreUnit(unit, view.duties->all(), view.periods, index, as_of);
   }
   *response.mutable_as_of() = ToDate(as_of);
   return response;
@@ -1073,7 +1057,7 @@ absl::StatusOr<int> ProgressDomain::SweepOverdue() {
     if (!view.ok()) continue;  // e.g. a deleted plan; the others go on
     const ReportIndex index = IndexReports(view->reports);
     for (const v1::OverdueEntry& e :
-         FindOverdue(view->duties, view->periods, index, today)) {
+         FindOverdue(view->duties->all(), view->periods, index, today)) {
       std::string key = absl::StrCat(e.unit(), "|", e.item(), "|", e.period(),
                                      "|", v1::OverdueReason_Name(e.reason()));
       if (e.reason() == v1::RETURNED_NOT_RESUBMITTED) {

@@ -106,7 +106,8 @@ class ProgressDomain {
     v1::Schedule schedule;
     int64_t schedule_version = 0;
     ScheduleView periods;
-    std::vector<Duty> duties;
+    // Who answers for what: the plan's duties, or one item's.
+    Duties duties;
     // Only when loaded with reports: the briefs of every item's reports,
     // per item in plan order, and all of them in one list.
     std::vector<ItemBriefs> items;

@@ -70,19 +70,17 @@ class FakePlans : public PlanDirectory {
 
 class FakeAssignments : public UnitAssignments {
  public:
-  absl::StatusOr<std::vector<uv1::Assignment>> ItemAssignments(
-      absl::string_view item) override {
+  absl::StatusOr<Duties> ItemAssignments(absl::string_view item) override {
     ++calls;
     std::vector<uv1::Assignment> out;
     for (const auto& a : active) {
       if (a.item() == item) out.push_back(a);
     }
-    return out;
+    return MakeDuties(out);
   }
-  absl::StatusOr<std::vector<uv1::Assignment>> PlanAssignments(
-      absl::string_view) override {
+  absl::StatusOr<Duties> PlanAssignments(absl::string_view) override {
     ++calls;
-    return active;
+    return MakeDuties(active);
   }
   void Assign(const std::string& unit, const std::string& item) {
     uv1::Assignment a;
@@ -398,6 +396,37 @@ TEST_F(ProgressDomainTest, ListReportsFiltersAndPages) {
   EXPECT_EQ(domain_.ListReports(filtered)->reports_size(), 0);
 }
 
+TEST(DutySetTest, DutiesByItemInAssignmentOrderAndWhoHoldsThem) {
+  FakeAssignments inner;
+  inner.Assign(kUnit, kItem);
+  inner.Assign(kOther, "plans/p/items/2");
+  inner.Assign(kOther, kItem);
+  inner.active.back().set_role(uv1::CO);
+  const Duties duties = MakeDuties(inner.active);
+  ASSERT_EQ(duties->all().size(), 3u);
+  const std::vector<Duty>& of_item = duties->Of(kItem);
+  ASSERT_EQ(of_item.size(), 2u);
+  EXPECT_EQ(of_item[0].unit, kUnit);
+  EXPECT_EQ(of_item[0].role, "LEAD");
+  EXPECT_EQ(of_item[1].unit, kOther);
+  EXPECT_EQ(of_item[1].role, "CO");
+  EXPECT_EQ(duties->Of("plans/p/items/2").size(), 1u);
+  EXPECT_TRUE(duties->Of("plans/p/items/9").empty());
+  EXPECT_TRUE(duties->Holds(kOther));
+  EXPECT_FALSE(duties->Holds("organizations/o/units/nobody"));
+}
+
+TEST(CacheTest, CachedAnswersAreSharedNotCopied) {
+  FakeAssignments inner;
+  inner.Assign(kUnit, kItem);
+  CachedUnitAssignments cached(&inner);
+  absl::StatusOr<Duties> first = cached.PlanAssignments("plans/p");
+  absl::StatusOr<Duties> second = cached.PlanAssignments("plans/p");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->get(), second->get());
+  EXPECT_EQ(inner.calls, 1);
+}
+
 TEST(CacheTest, AnswersAreCachedForTheTtlAndFreshReloads) {
   FakeAssignments inner;
   inner.Assign(kUnit, kItem);
@@ -407,13 +436,13 @@ TEST(CacheTest, AnswersAreCachedForTheTtlAndFreshReloads) {
   options.max_entries = 2;
   options.clock = [&] { return now; };
   CachedUnitAssignments cached(&inner, options);
-  ASSERT_EQ(cached.ItemAssignments(kItem)->size(), 1u);
+  ASSERT_EQ((*cached.ItemAssignments(kItem))->all().size(), 1u);
   inner.Assign(kOther, kItem);
-  EXPECT_EQ(cached.ItemAssignments(kItem)->size(), 1u);  // cached
+  EXPECT_EQ((*cached.ItemAssignments(kItem))->all().size(), 1u);  // cached
   EXPECT_EQ(inner.calls, 1);
-  EXPECT_EQ(cached.ItemAssignmentsFresh(kItem)->size(), 2u);
+  EXPECT_EQ((*cached.ItemAssignmentsFresh(kItem))->all().size(), 2u);
   now += absl::Seconds(16);
-  EXPECT_EQ(cached.ItemAssignments(kItem)->size(), 2u);
+  EXPECT_EQ((*cached.ItemAssignments(kItem))->all().size(), 2u);
   EXPECT_EQ(inner.calls, 3);
   // Bounded: a third key evicts the oldest.
   now += absl::Seconds(1);
