@@ -1,11 +1,13 @@
 #include "common/ids.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <cstdint>
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -70,13 +72,20 @@ std::string RandomResourceId(absl::string_view prefix) {
 }
 
 std::string Sha256Hex(absl::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         digest);
-  std::string out;
-  out.reserve(2 * SHA256_DIGEST_LENGTH);
-  for (unsigned char b : digest) absl::StrAppendFormat(&out, "%02x", b);
-  return out;
+  // OpenSSL 3's one-shot SHA256() looks the algorithm up in its providers
+  // on every call; fetched once here, since every write fingerprints its
+  // request.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (kSha256 == nullptr || EVP_Digest(data.data(), data.size(), digest, &size,
+                                       kSha256, nullptr) != 1) {
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+           digest);
+    size = SHA256_DIGEST_LENGTH;
+  }
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
 }  // namespace duban
