@@ -25,6 +25,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/support/binaries.h"
+#include "tests/support/cli_stack.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_fixture.h"
 
@@ -37,21 +38,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-// Parses dubanctl --json output into `message`.
-template <typename Message>
-::testing::AssertionResult ParseJson(const std::string& json,
-                                     Message* message) {
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(json, message);
-  if (!status.ok()) {
-    return ::testing::AssertionFailure()
-           << "not a " << message->GetTypeName()
-           << " as JSON: " << status.ToString() << "\n"
-           << json;
-  }
-  return ::testing::AssertionSuccess();
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
@@ -107,52 +93,10 @@ TEST(DubanctlUsageTest, UnreachableServerIsNamedWithItsAddress) {
 
 // For one test: a redis-server, a unit-server (plan-server asks it about
 // units when a plan is issued) and a plan-server.
-class DubanctlTest : public ::testing::Test {
+class DubanctlTest : public CliStackTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(std::filesystem::exists(kDubanctl)) << kDubanctl;
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "duban-e2e-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-    absl::Status started = redis_.Start();
-    ASSERT_TRUE(started.ok()) << started;
-    const std::string redis = absl::StrCat("--redis=127.0.0.1:", redis_.port());
-    unit_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
-    plan_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
-    for (const std::string* binary : {&kUnitServer, &kPlanServer}) {
-      ASSERT_TRUE(std::filesystem::exists(*binary))
-          << *binary << " is not built";
-    }
-    started = unit_server_.Start({"--listen=" + unit_addr_, redis,
-                                  "--shutdown_seconds=1", "--plaintext"},
-                                 dir_ + "/unit-server.log");
-    ASSERT_TRUE(started.ok()) << started;
-    started = plan_server_.Start(
-        {"--listen=" + plan_addr_, redis, "--unit_addr=" + unit_addr_,
-         "--shutdown_seconds=1", "--plaintext"},
-        dir_ + "/plan-server.log");
-    ASSERT_TRUE(started.ok()) << started;
-    for (const char* server : {"unit", "plan"}) {
-      ProcessResult health = Ctl({"health", server, "--wait", "20s"});
-      ASSERT_EQ(health.exit_code, 0) << health;
-      EXPECT_THAT(health.out, HasSubstr("SERVING"));
-    }
-  }
-
-  void TearDown() override {
-    StopServers({&plan_server_, &unit_server_}, HasFailure(),
-                absl::Seconds(10));
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-  }
-
-  // dubanctl pointed at this test's servers.
-  ProcessResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {kDubanctl, "--plaintext", "--plan-addr",
-                               plan_addr_, "--unit-addr", unit_addr_});
-    return RunProcess(std::move(args));
-  }
+  DubanctlTest()
+      : CliStackTest(Options("e2e", absl::Seconds(300), absl::Seconds(30))) {}
 
   // Fills the unit service with what issuing `imported` needs: its issuing
   // organization and a unit for every name printed on its items
@@ -220,13 +164,6 @@ class DubanctlTest : public ::testing::Test {
     for (const auto& plan : response.plans()) names.push_back(plan.name());
     return names;
   }
-
-  RedisServerProcess redis_;
-  ServerProcess unit_server_{"unit-server", kUnitServer};
-  ServerProcess plan_server_{"plan-server", kPlanServer};
-  std::string unit_addr_;
-  std::string plan_addr_;
-  std::string dir_;
 };
 
 int CountNumbered(const pb::ImportPlanResponse& response) {

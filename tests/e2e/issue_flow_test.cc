@@ -32,8 +32,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/support/binaries.h"
+#include "tests/support/cli_stack.h"
 #include "tests/support/process.h"
-#include "tests/support/redis_fixture.h"
 
 namespace duban {
 namespace {
@@ -239,85 +239,14 @@ class UnitDirectory {
   upb::ListUnitsResponse units_;
 };
 
-template <typename Message>
-::testing::AssertionResult ParseJson(const std::string& json,
-                                     Message* message) {
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(json, message);
-  if (!status.ok()) {
-    return ::testing::AssertionFailure()
-           << "not a " << message->GetTypeName()
-           << " as JSON: " << status.ToString() << "\n"
-           << json;
-  }
-  return ::testing::AssertionSuccess();
-}
-
 // --- the processes
 // ------------------------------------------------------------
 
-class IssueFlowTest : public ::testing::Test {
+class IssueFlowTest : public CliStackTest {
  protected:
-  void SetUp() override {
-    deadline_ = absl::Now() + kTestBudget;
-    ASSERT_TRUE(std::filesystem::exists(kDubanctl)) << kDubanctl;
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "duban-issue-XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-    const absl::Status redis_started = redis_.Start();
-    ASSERT_TRUE(redis_started.ok()) << redis_started;
-    const std::string redis = absl::StrCat("--redis=127.0.0.1:", redis_.port());
-    unit_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
-    plan_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
-    absl::Status started =
-        unit_server_.Start({"--listen=" + unit_addr_, redis,
-                            "--shutdown_seconds=1", "--plaintext"},
-                           dir_ + "/unit-server.log");
-    ASSERT_TRUE(started.ok()) << started;
-    started = plan_server_.Start(
-        {"--listen=" + plan_addr_, redis, "--unit_addr=" + unit_addr_,
-         "--shutdown_seconds=1", "--plaintext"},
-        dir_ + "/plan-server.log");
-    ASSERT_TRUE(started.ok()) << started;
-    ASSERT_NO_FATAL_FAILURE(WaitServing("unit"));
-    ASSERT_NO_FATAL_FAILURE(WaitServing("plan"));
-  }
-
-  void TearDown() override {
-    StopServers({&plan_server_, &unit_server_}, HasFailure());
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-  }
-
-  void WaitServing(const std::string& server) {
-    const ProcessResult r = Ctl({"health", server, "--wait", "20s"});
-    ASSERT_EQ(r.exit_code, 0) << r;
-    ASSERT_THAT(r.out, HasSubstr("SERVING")) << r;
-  }
-
-  // dubanctl pointed at this test's servers, within the test's budget.
-  ProcessResult Ctl(std::vector<std::string> args) {
-    const absl::Duration left = deadline_ - absl::Now();
-    if (left <= absl::ZeroDuration()) {
-      ADD_FAILURE() << "the test ran out of its " << kTestBudget
-                    << " budget before: dubanctl " << absl::StrJoin(args, " ");
-      return ProcessResult{};
-    }
-    args.insert(args.begin(),
-                {kDubanctl, "--plaintext", "--plan-addr", plan_addr_,
-                 "--unit-addr", unit_addr_, "--timeout", "5s"});
-    return RunProcess(args, {}, std::min(left, kCommandTimeout));
-  }
-
-  template <typename Message>
-  void CtlJson(std::vector<std::string> args, Message* message) {
-    args.push_back("--json");
-    const ProcessResult r = Ctl(std::move(args));
-    ASSERT_EQ(r.exit_code, 0) << r;
-    ASSERT_TRUE(ParseJson(r.out, message));
-  }
+  IssueFlowTest()
+      : CliStackTest(Options("issue", kTestBudget, kCommandTimeout)
+                         .WithCallTimeout("5s")) {}
 
   void CreateOrganizations() {
     ProcessResult r =
@@ -448,14 +377,6 @@ class IssueFlowTest : public ::testing::Test {
               expected_units.size());
     return counts;
   }
-
-  RedisServerProcess redis_;
-  ServerProcess unit_server_{"unit-server", kUnitServer};
-  ServerProcess plan_server_{"plan-server", kPlanServer};
-  std::string unit_addr_;
-  std::string plan_addr_;
-  std::string dir_;
-  absl::Time deadline_;
 };
 
 int CountOf(const std::map<std::string, int>& counts, const std::string& unit) {

@@ -30,8 +30,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/support/binaries.h"
+#include "tests/support/cli_stack.h"
 #include "tests/support/process.h"
-#include "tests/support/redis_fixture.h"
 
 namespace duban {
 namespace {
@@ -47,22 +47,6 @@ constexpr absl::Duration kCommandTimeout = absl::Seconds(20);
 constexpr absl::Duration kFillTimeout = absl::Seconds(420);
 const absl::CivilDay kAsOf(2020, 12, 10);
 
-template <typename Message>
-::testing::AssertionResult ParseJson(const std::string& json,
-                                     Message* message) {
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(json, message, options);
-  if (!status.ok()) {
-    return ::testing::AssertionFailure()
-           << "not a " << message->GetTypeName()
-           << " as JSON: " << status.ToString() << "\n"
-           << json;
-  }
-  return ::testing::AssertionSuccess();
-}
-
 absl::CivilDay DayOf(const type::v1::Date& d) {
   return absl::CivilDay(d.year(), d.month(), d.day());
 }
@@ -70,76 +54,11 @@ absl::CivilDay DayOf(const type::v1::Date& d) {
 // (unit, item, period).
 using Key = std::tuple<std::string, std::string, std::string>;
 
-class ProgressFlowTest : public ::testing::Test {
+class ProgressFlowTest : public CliStackTest {
  protected:
-  void SetUp() override {
-    deadline_ = absl::Now() + kTestBudget;
-    for (const std::string& binary :
-         {kDubanctl, kPlanServer, kUnitServer, kProgressServer}) {
-      ASSERT_TRUE(std::filesystem::exists(binary)) << binary;
-    }
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "duban-progress-XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-    const absl::Status redis_started = redis_.Start();
-    ASSERT_TRUE(redis_started.ok()) << redis_started;
-    const std::string redis = absl::StrCat("--redis=127.0.0.1:", redis_.port());
-    unit_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
-    plan_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
-    progress_addr_ = absl::StrCat("127.0.0.1:", FreeLoopbackPort());
-    absl::Status started =
-        unit_server_.Start({"--listen=" + unit_addr_, redis,
-                            "--shutdown_seconds=1", "--plaintext"},
-                           dir_ + "/unit-server.log");
-    ASSERT_TRUE(started.ok()) << started;
-    started = plan_server_.Start(
-        {"--listen=" + plan_addr_, redis, "--unit_addr=" + unit_addr_,
-         "--shutdown_seconds=1", "--plaintext"},
-        dir_ + "/plan-server.log");
-    ASSERT_TRUE(started.ok()) << started;
-    started = progress_server_.Start(
-        {"--listen=" + progress_addr_, redis, "--plan_addr=" + plan_addr_,
-         "--unit_addr=" + unit_addr_, "--shutdown_seconds=1", "--plaintext",
-         "--allow_backdated_reports"},
-        dir_ + "/progress-server.log");
-    ASSERT_TRUE(started.ok()) << started;
-    for (const char* server : {"unit", "plan", "progress"}) {
-      const ProcessResult r = Ctl({"health", server, "--wait", "20s"});
-      ASSERT_EQ(r.exit_code, 0) << r;
-    }
-  }
-
-  void TearDown() override {
-    StopServers({&progress_server_, &plan_server_, &unit_server_},
-                HasFailure());
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-  }
-
-  ProcessResult Ctl(std::vector<std::string> args,
-                    absl::Duration timeout = kCommandTimeout) {
-    const absl::Duration left = deadline_ - absl::Now();
-    if (left <= absl::ZeroDuration()) {
-      ADD_FAILURE() << "the test ran out of its " << kTestBudget
-                    << " budget before: dubanctl " << absl::StrJoin(args, " ");
-      return ProcessResult{};
-    }
-    args.insert(
-        args.begin(),
-        {kDubanctl, "--plaintext", "--plan-addr", plan_addr_, "--unit-addr",
-         unit_addr_, "--progress-addr", progress_addr_, "--timeout", "10s"});
-    return RunProcess(args, {}, std::min(left, timeout));
-  }
-
-  template <typename Message>
-  void CtlJson(std::vector<std::string> args, Message* message) {
-    args.push_back("--json");
-    const ProcessResult r = Ctl(std::move(args));
-    ASSERT_EQ(r.exit_code, 0) << r;
-    ASSERT_TRUE(ParseJson(r.out, message));
-  }
+  ProgressFlowTest()
+      : CliStackTest(Options("progress", kTestBudget, kCommandTimeout)
+                         .WithProgress({"--allow_backdated_reports"})) {}
 
   void IssueYiyang() {
     ProcessResult r =
@@ -161,16 +80,6 @@ class ProgressFlowTest : public ::testing::Test {
                                 kFillTimeout);
     ASSERT_EQ(r.exit_code, 0) << r;
   }
-
-  RedisServerProcess redis_;
-  ServerProcess unit_server_{"unit-server", kUnitServer};
-  ServerProcess plan_server_{"plan-server", kPlanServer};
-  ServerProcess progress_server_{"progress-server", kProgressServer};
-  std::string unit_addr_;
-  std::string plan_addr_;
-  std::string progress_addr_;
-  std::string dir_;
-  absl::Time deadline_;
 };
 
 TEST_F(ProgressFlowTest, DemoYearAgreesWithOverdueScorecardAndRollup) {
