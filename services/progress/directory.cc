@@ -14,7 +14,8 @@ namespace uv1 = ::duban::unit::v1;
 DutySet::DutySet(const std::vector<uv1::Assignment>& assignments) {
   all_.reserve(assignments.size());
   for (const uv1::Assignment& a : assignments) {
-    Duty duty{a.unit(), a.item(), a.role() == uv1::LEAD ? "LEAD" : "CO"};
+    Duty duty{a.unit(), a.item(), a.role() == uv1::LEAD ? "LEAD" : "CO",
+              a.printed_name()};
     by_item_[duty.item].push_back(duty);
     all_.push_back(std::move(duty));
   }

@@ -38,6 +38,13 @@ std::string UnitId(absl::string_view unit) {
                                                       : unit.substr(slash + 1));
 }
 
+// A unit as reasons name it: as the item prints it, else by its id.
+std::string UnitLabel(const ItemFacts& facts, const std::string& unit) {
+  auto it = facts.unit_labels.find(unit);
+  if (it != facts.unit_labels.end() && !it->second.empty()) return it->second;
+  return UnitId(unit);
+}
+
 // A schedule's periods with their names and due dates, worked out once
 // per call rather than once per duty.
 struct DuePeriod {
@@ -273,7 +280,7 @@ v1::ItemRollup RollUpItem(const ItemFacts& facts) {
     const v1::ReportStatus status = report->latest().status();
     if (status == v1::DELAYED || status == v1::AT_RISK) {
       reason(status == v1::DELAYED ? v1::RED : v1::AMBER,
-             absl::StrCat("unit ", UnitId(unit), " reports ",
+             absl::StrCat("unit ", UnitLabel(facts, unit), " reports ",
                           v1::ReportStatus_Name(status), " for ",
                           report->period()));
     }

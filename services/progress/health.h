@@ -30,6 +30,8 @@ struct Duty {
   std::string unit;  // organizations/{org}/units/{unit}
   std::string item;  // plans/{plan}/items/{item}
   std::string role;
+  // The unit's name as the item prints it (基教科), when known.
+  std::string printed_name = "";
 };
 
 // The periods a schedule owes reports for, and their due-date offset.
@@ -88,6 +90,9 @@ struct ItemFacts {
   absl::CivilDay as_of;
   // Units with an ACTIVE assignment on the item.
   std::vector<std::string> units;
+  // How reasons name a unit: its name as the item prints it, where known
+  // (else the unit's id).
+  absl::flat_hash_map<std::string, std::string> unit_labels;
   // Every report on the item.
   std::vector<const v1::Report*> reports;
   // Its entries on the overdue list as of as_of.

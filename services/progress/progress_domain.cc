@@ -822,7 +822,10 @@ v1::ItemRollup ProgressDomain::RollUp(const PlanView& view,
   facts.start = YearStart(view.snapshot->plan, view.periods);
   facts.deadline = DeadlineOf(item, facts.start);
   facts.as_of = as_of;
-  for (const Duty& d : duties) facts.units.push_back(d.unit);
+  for (const Duty& d : duties) {
+    facts.units.push_back(d.unit);
+    facts.unit_labels[d.unit] = d.printed_name;
+  }
   for (const v1::Report& r : briefs) {
     if (r.item() == item.name()) facts.reports.push_back(&r);
   }
@@ -839,7 +842,7 @@ std::string ProgressDomain::RollupKey(const PlanView& view,
   // change), the day, the item's reports, the schedule, the plan (items,
   // deadlines, targets) and who answers for the item.
   std::string key =
-      absl::StrCat("r1|", absl::FormatCivilTime(as_of), "|", item_version, "|",
+      absl::StrCat("r2|", absl::FormatCivilTime(as_of), "|", item_version, "|",
                    view.schedule_version, "|", view.snapshot->plan.etag());
   for (const Duty& d : view.duties->Of(item.name())) {
     absl::StrAppend(&key, "|", d.unit, "=", d.role);

@@ -490,7 +490,7 @@ TEST_F(ProgressDomainTest, RollupIsCachedForTodayAndFollowsEveryInput) {
   std::string entry = cache->entries.at("1");
   const std::size_t sep = entry.find('\x1f');
   ASSERT_NE(sep, std::string::npos);
-  EXPECT_EQ(entry.substr(0, 14), "r1|2020-04-20|");
+  EXPECT_EQ(entry.substr(0, 14), "r2|2020-04-20|");
   v1::ItemRollup doctored = first;
   doctored.set_health(v1::RED);
   ASSERT_TRUE(
@@ -530,7 +530,7 @@ TEST_F(ProgressDomainTest, RollupIsCachedForTodayAndFollowsEveryInput) {
   roll.mutable_as_of()->set_day(1);
   EXPECT_EQ(item_of().overdue_reports(), 1);  // zjk's 2020-Q1
   EXPECT_EQ(store_.ReadRollupCache("p2020")->entries.at("1").substr(0, 14),
-            "r1|2020-04-20|");
+            "r2|2020-04-20|");
 }
 
 TEST_F(ProgressDomainTest, SweepRecordsHealthTheCalendarChanged) {

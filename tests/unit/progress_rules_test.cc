@@ -319,5 +319,30 @@ TEST(HealthTest, LatestStatusIsTheWorstAndPercentTheLowest) {
   EXPECT_EQ(rollup.health(), v1::AMBER);
 }
 
+TEST(HealthTest, ReasonsNameUnitsAsTheItemPrintsThem) {
+  plan::v1::Item item;
+  item.set_name("plans/p/items/1");
+  const std::string jjk = "organizations/o/units/unit-1e8a";
+  const std::string zjk = "organizations/o/units/zjk";
+  const v1::Report a = MakeReport(jjk, "plans/p/items/1", "2020-Q2",
+                                  v1::DELAYED, 10, v1::PENDING_REVIEW);
+  const v1::Report b = MakeReport(zjk, "plans/p/items/1", "2020-Q2",
+                                  v1::AT_RISK, 40, v1::PENDING_REVIEW);
+  ItemFacts facts;
+  facts.item = &item;
+  facts.start = absl::CivilDay(2020, 1, 1);
+  facts.deadline = absl::CivilDay(2020, 12, 31);
+  facts.as_of = absl::CivilDay(2020, 7, 10);
+  facts.units = {jjk, zjk};
+  facts.unit_labels = {{jjk, "基教科"}, {zjk, ""}};
+  facts.reports = {&a, &b};
+  const v1::ItemRollup rollup = RollUpItem(facts);
+  EXPECT_EQ(rollup.health(), v1::RED);
+  EXPECT_THAT(
+      rollup.health_reasons(),
+      ::testing::IsSupersetOf({"unit 基教科 reports DELAYED for 2020-Q2",
+                               "unit zjk reports AT_RISK for 2020-Q2"}));
+}
+
 }  // namespace
 }  // namespace duban::progress
