@@ -165,6 +165,19 @@ TEST(IndicatorTest, PercentOfTargetByDirection) {
       100.0 * 182 / 365);
 }
 
+// The facts of `item` in the plan year 2020 (deadline its last day) for
+// `units`, as of `as_of`.
+ItemFacts YearFacts(const plan::v1::Item& item, absl::CivilDay as_of,
+                    std::vector<std::string> units) {
+  ItemFacts facts;
+  facts.item = &item;
+  facts.start = absl::CivilDay(2020, 1, 1);
+  facts.deadline = absl::CivilDay(2020, 12, 31);
+  facts.as_of = as_of;
+  facts.units = std::move(units);
+  return facts;
+}
+
 // One item with an AT_LEAST indicator of 100, units u1 and u2, deadline
 // year end; as of 2020-07-01 (pace ~50%).
 struct HealthCase {
@@ -277,13 +290,10 @@ TEST(HealthTest, RulesInOrder) {
   indicator->set_value(100);
   indicator->set_direction(plan::v1::AT_LEAST);
   for (const HealthCase& c : cases) {
-    ItemFacts facts;
-    facts.item = &item;
-    facts.start = absl::CivilDay(2020, 1, 1);
-    facts.deadline = absl::CivilDay(2020, 12, 31);
-    facts.as_of =
-        c.as_of == absl::CivilDay() ? absl::CivilDay(2020, 7, 1) : c.as_of;
-    facts.units = {"u1", "u2"};
+    ItemFacts facts = YearFacts(
+        item,
+        c.as_of == absl::CivilDay() ? absl::CivilDay(2020, 7, 1) : c.as_of,
+        {"u1", "u2"});
     for (const auto& r : c.reports) facts.reports.push_back(&r);
     facts.overdue = c.overdue;
     const v1::ItemRollup rollup = RollUpItem(facts);
@@ -306,12 +316,7 @@ TEST(HealthTest, LatestStatusIsTheWorstAndPercentTheLowest) {
                                     v1::DELAYED, 5, v1::ACCEPTED);
   const v1::Report b = MakeReport("u2", "plans/p/items/1", "2020-Q2",
                                   v1::AT_RISK, 40, v1::PENDING_REVIEW);
-  ItemFacts facts;
-  facts.item = &item;
-  facts.start = absl::CivilDay(2020, 1, 1);
-  facts.deadline = absl::CivilDay(2020, 12, 31);
-  facts.as_of = absl::CivilDay(2020, 5, 1);
-  facts.units = {"u1", "u2"};
+  ItemFacts facts = YearFacts(item, absl::CivilDay(2020, 5, 1), {"u1", "u2"});
   facts.reports = {&old, &a, &b};
   const v1::ItemRollup rollup = RollUpItem(facts);
   EXPECT_EQ(rollup.latest_status(), v1::AT_RISK);
@@ -328,12 +333,7 @@ TEST(HealthTest, ReasonsNameUnitsAsTheItemPrintsThem) {
                                   v1::DELAYED, 10, v1::PENDING_REVIEW);
   const v1::Report b = MakeReport(zjk, "plans/p/items/1", "2020-Q2",
                                   v1::AT_RISK, 40, v1::PENDING_REVIEW);
-  ItemFacts facts;
-  facts.item = &item;
-  facts.start = absl::CivilDay(2020, 1, 1);
-  facts.deadline = absl::CivilDay(2020, 12, 31);
-  facts.as_of = absl::CivilDay(2020, 7, 10);
-  facts.units = {jjk, zjk};
+  ItemFacts facts = YearFacts(item, absl::CivilDay(2020, 7, 10), {jjk, zjk});
   facts.unit_labels = {{jjk, "基教科"}, {zjk, ""}};
   facts.reports = {&a, &b};
   const v1::ItemRollup rollup = RollUpItem(facts);
