@@ -16,9 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -221,6 +224,25 @@ TEST_F(ProgressFlowTest, DemoYearAgreesWithOverdueScorecardAndRollup) {
     EXPECT_EQ(card.returned(), want.returned());
     EXPECT_EQ(card.completed_items(), want.completed_items());
   }
+  // The table puts who needs chasing first: on-time rates never fall down
+  // the rows, and the demo's late units head it.
+  const ProcessResult table =
+      Ctl({"scorecard", "--plan", "yiyang-2020", "--as-of", "2020-12-10"});
+  ASSERT_EQ(table.exit_code, 0) << table;
+  std::vector<double> rates;
+  for (absl::string_view line : absl::StrSplit(table.out, '\n')) {
+    // Rows end in their on-time rate; the header starts with UNIT.
+    if (!absl::EndsWith(line, "%") || absl::StartsWith(line, "UNIT")) continue;
+    const std::vector<absl::string_view> cells =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    double rate = 0;
+    ASSERT_TRUE(absl::SimpleAtod(absl::StripSuffix(cells.back(), "%"), &rate))
+        << line;
+    rates.push_back(rate);
+  }
+  ASSERT_EQ(rates.size(), expected_cards.size()) << table;
+  EXPECT_TRUE(std::is_sorted(rates.begin(), rates.end())) << table;
+  EXPECT_LT(rates.front(), 100) << table;
 
   // The rollup: one entry per item, and the demo's troubles show.
   ppb::ListItemsResponse items;

@@ -739,10 +739,23 @@ int RunScorecard(const GlobalOptions& globals, const ViewOptions& o) {
     return kExitOk;
   }
   std::cout << "As of " << FormatDate(out.as_of()) << "\n\n";
+  // Who needs chasing first: the lowest on-time rate, then the most
+  // reports missing, then by name.
+  std::vector<const pb::UnitScorecard*> rows;
+  for (const auto& s : out.scorecards()) rows.push_back(&s);
+  std::stable_sort(
+      rows.begin(), rows.end(),
+      [&units](const pb::UnitScorecard* a, const pb::UnitScorecard* b) {
+        return std::make_tuple(a->on_time_rate(), -a->missing(),
+                               units.ShortName(a->unit())) <
+               std::make_tuple(b->on_time_rate(), -b->missing(),
+                               units.ShortName(b->unit()));
+      });
   Table table({"UNIT", "ASSIGNED", "DUE", "ON TIME", "LATE", "MISSING",
                "ACCEPTED", "RETURNED", "COMPLETED", "ON-TIME %"});
   for (std::size_t i = 1; i < 10; ++i) table.SetRightAligned(i);
-  for (const auto& s : out.scorecards()) {
+  for (const pb::UnitScorecard* row : rows) {
+    const pb::UnitScorecard& s = *row;
     table.AddRow({units.ShortName(s.unit()), absl::StrCat(s.assigned_items()),
                   absl::StrCat(s.reports_due()), absl::StrCat(s.on_time()),
                   absl::StrCat(s.late()), absl::StrCat(s.missing()),
