@@ -444,119 +444,215 @@ absl::Status RedisPool::WithConnection(
   return s;
 }
 
+namespace {
+
+// Commands that wait on the server (a blocked connection would hold up
+// every caller batched behind it): they get a connection of their own.
+bool IsBlocking(const std::vector<std::string>& argv) {
+  const std::string name = absl::AsciiStrToUpper(argv[0]);
+  if (name == "BLPOP" || name == "BRPOP" || name == "BLMOVE" ||
+      name == "BRPOPLPUSH" || name == "BLMPOP" || name == "BZPOPMIN" ||
+      name == "BZPOPMAX" || name == "BZMPOP" || name == "WAIT" ||
+      name == "WAITAOF") {
+    return true;
+  }
+  if (name == "XREAD" || name == "XREADGROUP") {
+    return std::any_of(argv.begin() + 1, argv.end(), [](const std::string& a) {
+      return absl::EqualsIgnoreCase(a, "BLOCK");
+    });
+  }
+  return false;
+}
+
+struct LeaderSlot {
+  bool* queued;
+  bool* done;
+  const int* leaders;
+  int max_leaders;
+};
+
+bool DoneOrMayLead(LeaderSlot* s) {
+  return *s->done || (*s->queued && *s->leaders < s->max_leaders);
+}
+
+}  // namespace
+
+void RedisPool::Execute(Unit* unit) {
+  const bool blocking =
+      std::any_of(unit->commands->begin(), unit->commands->end(), IsBlocking);
+  if (blocking) {
+    RunBatch({unit});
+    return;
+  }
+  std::vector<Unit*> batch;
+  {
+    absl::MutexLock lock(&batch_mu_);
+    unit->queued = true;
+    queue_.push_back(unit);
+    LeaderSlot slot{&unit->queued, &unit->done, &leaders_,
+                    std::clamp(options_.batch_leaders, 1, options_.pool_size)};
+    batch_mu_.Await(absl::Condition(&DoneOrMayLead, &slot));
+    if (unit->done) return;
+    // Lead: everything queued (this unit among it) goes in one batch.
+    batch.swap(queue_);
+    for (Unit* u : batch) u->queued = false;
+    ++leaders_;
+  }
+  RunBatch(batch);
+  absl::MutexLock lock(&batch_mu_);
+  --leaders_;
+  for (Unit* u : batch) u->done = true;
+}
+
+void RedisPool::RunBatch(const std::vector<Unit*>& units) {
+  absl::Status s = WithConnection([&](Connection& conn) -> absl::Status {
+    std::vector<const char*> args;
+    std::vector<size_t> lens;
+    for (Unit* u : units) {
+      for (const auto& argv : *u->commands) {
+        ToArgv(argv, &args, &lens);
+        if (redisAppendCommandArgv(conn.ctx, static_cast<int>(args.size()),
+                                   args.data(), lens.data()) != REDIS_OK) {
+          conn.broken = true;
+          return IoError(options_, *conn.ctx, CommandName(argv));
+        }
+      }
+    }
+    // Every reply is read, even after an error reply, so that the
+    // connection is left with nothing pending and can be reused.
+    std::vector<Unit*> reload;
+    for (size_t k = 0; k < units.size(); ++k) {
+      Unit* u = units[k];
+      const auto& commands = *u->commands;
+      u->replies.resize(commands.size());
+      for (size_t i = 0; i < commands.size(); ++i) {
+        void* raw = nullptr;
+        if (redisGetReply(conn.ctx, &raw) != REDIS_OK || raw == nullptr) {
+          conn.broken = true;
+          // This unit and those after it: their commands may or may not
+          // have run.
+          const absl::Status lost =
+              IoError(options_, *conn.ctx,
+                      commands.size() == 1
+                          ? CommandName(commands[i])
+                          : absl::StrCat("pipeline (", CommandName(commands[i]),
+                                         ", command ", i + 1, " of ",
+                                         commands.size(), ")"));
+          for (size_t j = k; j < units.size(); ++j) units[j]->status = lost;
+          return absl::OkStatus();
+        }
+        ReplyPtr reply(static_cast<redisReply*>(raw));
+        if (!u->script.empty() && IsNoScript(*reply)) {
+          reload.push_back(u);
+          continue;
+        }
+        absl::Status c =
+            CopyReply(CommandName(commands[i]), *reply, &u->replies[i]);
+        DiscardIfUnavailable(c, conn);
+        if (!c.ok() && u->status.ok()) u->status = c;
+      }
+    }
+    // The script cache was flushed (SCRIPT FLUSH, restart, failover): load
+    // the script again and run the EVALSHA once more.
+    for (Unit* u : reload) {
+      absl::StatusOr<std::string> sha = LoadScript(conn, u->script);
+      if (!sha.ok()) {
+        u->status = sha.status();
+        continue;
+      }
+      std::vector<std::string> argv = u->commands->front();
+      argv[1] = *sha;
+      absl::StatusOr<ReplyPtr> reply = RoundTrip(options_, conn, argv);
+      if (!reply.ok()) {
+        u->status = reply.status();
+        continue;
+      }
+      absl::Status c = CopyReply("EVALSHA", **reply, &u->replies[0]);
+      DiscardIfUnavailable(c, conn);
+      if (!c.ok()) u->status = c;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    for (Unit* u : units) {
+      if (u->status.ok()) u->status = s;
+    }
+  }
+}
+
+absl::StatusOr<std::string> RedisPool::LoadScript(Connection& conn,
+                                                  absl::string_view script) {
+  absl::StatusOr<ReplyPtr> reply =
+      RoundTrip(options_, conn, {"SCRIPT", "LOAD", std::string(script)});
+  if (!reply.ok()) return reply.status();
+  absl::StatusOr<RedisReply> r = ToRedisReply("SCRIPT LOAD", **reply);
+  if (!r.ok()) return r.status();
+  if (r->type != RedisReply::Type::kString || r->str.empty()) {
+    return absl::InternalError("redis SCRIPT LOAD: unexpected reply");
+  }
+  absl::MutexLock lock(&scripts_mu_);
+  script_sha_[std::string(script)] = r->str;
+  return r->str;
+}
+
+absl::StatusOr<std::string> RedisPool::ScriptSha(absl::string_view script) {
+  {
+    absl::MutexLock lock(&scripts_mu_);
+    auto it = script_sha_.find(script);
+    if (it != script_sha_.end()) return it->second;
+  }
+  absl::StatusOr<std::string> sha;
+  absl::Status s = WithConnection([&](Connection& conn) {
+    sha = LoadScript(conn, script);
+    return sha.status();
+  });
+  if (!s.ok()) return s;
+  return sha;
+}
+
 absl::StatusOr<RedisReply> RedisPool::Command(
     const std::vector<std::string>& argv) {
   if (argv.empty()) return absl::InvalidArgumentError("redis: empty command");
-  absl::StatusOr<RedisReply> result;
-  absl::Status s = WithConnection([&](Connection& conn) {
-    absl::StatusOr<ReplyPtr> reply = RoundTrip(options_, conn, argv);
-    if (!reply.ok()) return reply.status();
-    result = ToRedisReply(CommandName(argv), **reply);
-    DiscardIfUnavailable(result.status(), conn);
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return Observe(s);
-  if (!result.ok()) return Observe(result.status());
-  return result;
+  const std::vector<std::vector<std::string>> commands = {argv};
+  Unit unit;
+  unit.commands = &commands;
+  Execute(&unit);
+  if (!unit.status.ok()) return Observe(unit.status);
+  return std::move(unit.replies.front());
 }
 
 absl::StatusOr<std::vector<RedisReply>> RedisPool::Pipeline(
     const std::vector<std::vector<std::string>>& commands) {
-  std::vector<RedisReply> replies;
-  if (commands.empty()) return replies;
+  if (commands.empty()) return std::vector<RedisReply>();
   for (const auto& argv : commands) {
     if (argv.empty()) return absl::InvalidArgumentError("redis: empty command");
   }
-  absl::Status first_error;
-  absl::Status s = WithConnection([&](Connection& conn) {
-    std::vector<const char*> args;
-    std::vector<size_t> lens;
-    for (const auto& argv : commands) {
-      ToArgv(argv, &args, &lens);
-      if (redisAppendCommandArgv(conn.ctx, static_cast<int>(args.size()),
-                                 args.data(), lens.data()) != REDIS_OK) {
-        conn.broken = true;
-        return IoError(options_, *conn.ctx, "pipeline");
-      }
-    }
-    // Read every reply, even after an error reply, so that the connection
-    // is left with nothing pending and can be reused.
-    replies.resize(commands.size());
-    for (size_t i = 0; i < commands.size(); ++i) {
-      void* raw = nullptr;
-      if (redisGetReply(conn.ctx, &raw) != REDIS_OK || raw == nullptr) {
-        conn.broken = true;
-        return IoError(
-            options_, *conn.ctx,
-            absl::StrCat("pipeline (", CommandName(commands[i]), ", command ",
-                         i + 1, " of ", commands.size(), ")"));
-      }
-      ReplyPtr reply(static_cast<redisReply*>(raw));
-      absl::Status c = CopyReply(CommandName(commands[i]), *reply, &replies[i]);
-      DiscardIfUnavailable(c, conn);
-      if (!c.ok() && first_error.ok()) first_error = c;
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return Observe(s);
-  if (!first_error.ok()) return Observe(first_error);
-  return replies;
+  Unit unit;
+  unit.commands = &commands;
+  Execute(&unit);
+  if (!unit.status.ok()) return Observe(unit.status);
+  return std::move(unit.replies);
 }
 
 absl::StatusOr<RedisReply> RedisPool::Eval(
     absl::string_view script, const std::vector<std::string>& keys,
     const std::vector<std::string>& args) {
-  std::string sha;
-  {
-    absl::MutexLock lock(&scripts_mu_);
-    auto it = script_sha_.find(script);
-    if (it != script_sha_.end()) sha = it->second;
-  }
-  absl::StatusOr<RedisReply> result;
-  absl::Status s = WithConnection([&](Connection& conn) -> absl::Status {
-    auto load = [&]() -> absl::Status {
-      absl::StatusOr<ReplyPtr> reply =
-          RoundTrip(options_, conn, {"SCRIPT", "LOAD", std::string(script)});
-      if (!reply.ok()) return reply.status();
-      absl::StatusOr<RedisReply> r = ToRedisReply("SCRIPT LOAD", **reply);
-      if (!r.ok()) return r.status();
-      if (r->type != RedisReply::Type::kString || r->str.empty()) {
-        return absl::InternalError("redis SCRIPT LOAD: unexpected reply");
-      }
-      sha = r->str;
-      absl::MutexLock lock(&scripts_mu_);
-      script_sha_[std::string(script)] = sha;
-      return absl::OkStatus();
-    };
-    if (sha.empty()) {
-      absl::Status l = load();
-      if (!l.ok()) return l;
-    }
-    std::vector<std::string> argv;
-    argv.reserve(3 + keys.size() + args.size());
-    argv.push_back("EVALSHA");
-    argv.push_back(sha);
-    argv.push_back(std::to_string(keys.size()));
-    argv.insert(argv.end(), keys.begin(), keys.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    absl::StatusOr<ReplyPtr> reply = RoundTrip(options_, conn, argv);
-    if (!reply.ok()) return reply.status();
-    if (IsNoScript(**reply)) {
-      // The script cache was flushed (SCRIPT FLUSH, restart, failover):
-      // load it again and retry once.
-      absl::Status l = load();
-      if (!l.ok()) return l;
-      argv[1] = sha;
-      reply = RoundTrip(options_, conn, argv);
-      if (!reply.ok()) return reply.status();
-    }
-    result = ToRedisReply("EVALSHA", **reply);
-    DiscardIfUnavailable(result.status(), conn);
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return Observe(s);
-  if (!result.ok()) return Observe(result.status());
-  return result;
+  absl::StatusOr<std::string> sha = ScriptSha(script);
+  if (!sha.ok()) return Observe(sha.status());
+  std::vector<std::vector<std::string>> commands(1);
+  std::vector<std::string>& argv = commands.front();
+  argv.reserve(3 + keys.size() + args.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(*std::move(sha));
+  argv.push_back(std::to_string(keys.size()));
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  Unit unit;
+  unit.commands = &commands;
+  unit.script = script;
+  Execute(&unit);
+  if (!unit.status.ok()) return Observe(unit.status);
+  return std::move(unit.replies.front());
 }
 
 absl::Status RedisPool::Observe(absl::Status s) const {

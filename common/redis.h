@@ -2,9 +2,12 @@
 // connections with connect/read timeouts, reconnect after a dropped
 // connection, and every failure mapped to absl::Status.
 //
-// hiredis contexts are not thread-safe, so each call leases one connection
-// from the pool for its duration. A fixed pool (not one connection per gRPC
-// worker thread) keeps the number of Redis clients bounded.
+// hiredis contexts are not thread-safe, so each batch of commands leases one
+// connection from the pool for its duration. A fixed pool (not one
+// connection per gRPC worker thread) keeps the number of Redis clients
+// bounded. Concurrent callers' commands are batched onto one connection
+// (RedisOptions::batch_leaders); each caller's commands stay contiguous, so
+// MULTI/EXEC inside one Pipeline call keeps its meaning.
 #ifndef DUBAN_COMMON_REDIS_H_
 #define DUBAN_COMMON_REDIS_H_
 
@@ -49,6 +52,13 @@ struct RedisOptions {
   // connections (e.g. "plan-server").
   std::string client_name;
   int pool_size = 8;
+  // Commands from concurrent callers are sent together: while `batch_leaders`
+  // batches are on the wire, later callers queue, and the next free caller
+  // sends everything queued in one write on one connection and hands each
+  // caller its replies. One Redis read then serves many callers, which is
+  // where a loaded server spends its time (measured in bench/). 1 to
+  // pool_size; blocking commands (BLPOP, XREAD BLOCK, ...) are never batched.
+  int batch_leaders = 2;
   absl::Duration connect_timeout = absl::Seconds(1);
   // Also the longest a single command may take before UNAVAILABLE.
   absl::Duration command_timeout = absl::Seconds(2);
@@ -127,6 +137,26 @@ class RedisPool {
 
  private:
   struct Connection;
+  // One caller's commands in a batch, and what became of them.
+  struct Unit {
+    const std::vector<std::vector<std::string>>* commands = nullptr;
+    // Set for Eval: commands is one EVALSHA of it, loaded again on NOSCRIPT.
+    absl::string_view script;
+    std::vector<RedisReply> replies;
+    // The first failure: the batch's (I/O, no connection) or this unit's
+    // first error reply.
+    absl::Status status;
+    bool queued = false;  // waiting for a leader
+    bool done = false;
+  };
+  // Runs `unit` in a batch with whatever else is queued (see batch_leaders).
+  void Execute(Unit* unit);
+  // Sends the units' commands in one write on one connection; fills each.
+  void RunBatch(const std::vector<Unit*>& units);
+  // SCRIPT LOAD of `script` on `conn`; its SHA1 is remembered.
+  absl::StatusOr<std::string> LoadScript(Connection& conn,
+                                         absl::string_view script);
+  absl::StatusOr<std::string> ScriptSha(absl::string_view script);
   absl::StatusOr<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> conn, bool healthy);
   absl::StatusOr<std::unique_ptr<Connection>> Connect();
@@ -148,6 +178,9 @@ class RedisPool {
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Mutex batch_mu_;
+  std::vector<Unit*> queue_ ABSL_GUARDED_BY(batch_mu_);
+  int leaders_ ABSL_GUARDED_BY(batch_mu_) = 0;
   // Script text -> SHA1 from SCRIPT LOAD.
   absl::Mutex scripts_mu_;
   std::map<std::string, std::string, std::less<>> script_sha_

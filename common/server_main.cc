@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, redis_user, "", "Redis ACL user (optional)");
 ABSL_FLAG(std::string, redis_password_file, "",
           "File holding the Redis password (optional)");
 ABSL_FLAG(int, redis_pool, 16, "Redis connections in the pool, 1-256");
+ABSL_FLAG(int, redis_batch_leaders, 2,
+          "Batches of concurrent callers' Redis commands on the wire at "
+          "once, 1 to --redis_pool (see common/redis.h)");
 ABSL_FLAG(bool, reflection, false, "Enable gRPC server reflection");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(int, shutdown_seconds, 10,
@@ -210,6 +213,13 @@ ServerConfig ParseServerConfig(int argc, char** argv, absl::string_view program,
   if (config.redis.pool_size < 1 || config.redis.pool_size > 256) {
     fail(absl::StrCat("--redis_pool: must be 1-256 (got ",
                       config.redis.pool_size, ")"));
+  }
+  config.redis.batch_leaders = absl::GetFlag(FLAGS_redis_batch_leaders);
+  if (config.redis.batch_leaders < 1 ||
+      config.redis.batch_leaders > config.redis.pool_size) {
+    fail(absl::StrCat("--redis_batch_leaders: must be 1 to --redis_pool (",
+                      config.redis.pool_size, ") (got ",
+                      config.redis.batch_leaders, ")"));
   }
   config.redis.user = absl::GetFlag(FLAGS_redis_user);
   config.redis.client_name = std::string(program);

@@ -1,5 +1,6 @@
 // What every server's main() shares: the common flags (--listen, --redis,
-// --redis_user, --redis_password_file, --redis_pool, --reflection,
+// --redis_user, --redis_password_file, --redis_pool, --redis_batch_leaders,
+// --reflection,
 // --log_level, --shutdown_seconds, --metrics_listen, --health_listen,
 // --request_log, the TLS flags of common/tls_flags.h, and the flags of
 // bearer-token authentication (--auth_public_key_file, --auth_issuer,

@@ -485,16 +485,25 @@ TEST(ObservabilityFlagsDeathTest, BadFlagValuesExitNamingTheFlag) {
               ::testing::ExitedWithCode(2), "--metrics_listen");
   EXPECT_EXIT(ParseArgs({"obs-server", "--health_listen=[::1]:99999"}),
               ::testing::ExitedWithCode(2), "--health_listen");
+  EXPECT_EXIT(ParseArgs({"obs-server", "--redis_batch_leaders=0"}),
+              ::testing::ExitedWithCode(2),
+              "--redis_batch_leaders: must be 1 to --redis_pool \\(16\\) "
+              "\\(got 0\\)");
+  EXPECT_EXIT(
+      ParseArgs({"obs-server", "--redis_pool=4", "--redis_batch_leaders=5"}),
+      ::testing::ExitedWithCode(2), "--redis_batch_leaders");
 }
 
 TEST(ObservabilityFlagsTest, FlagsReachTheConfig) {
   ServerConfig config =
       ParseArgs({"obs-server", "--metrics_listen=0.0.0.0:9464",
-                 "--health_listen=127.0.0.1:9465", "--request_log=false"});
+                 "--health_listen=127.0.0.1:9465", "--request_log=false",
+                 "--redis_batch_leaders=3"});
   EXPECT_EQ(config.server.observability.program, "obs-server");
   EXPECT_EQ(config.server.observability.metrics_listen, "0.0.0.0:9464");
   EXPECT_EQ(config.server.observability.health_listen, "127.0.0.1:9465");
   EXPECT_FALSE(config.server.observability.request_log);
+  EXPECT_EQ(config.redis.batch_leaders, 3);
   EXPECT_TRUE(static_cast<bool>(config.redis.on_error));
 }
 

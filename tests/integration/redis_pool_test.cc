@@ -402,6 +402,147 @@ TEST_F(RedisPoolTest, ThirtyTwoThreadsNeverOpenMoreThanPoolSizeConnections) {
   EXPECT_LE(CountClientsNamed(pool(), "bounded-pool"), 4);
 }
 
+// A counter from INFO stats ("name:value" lines).
+int64_t StatOf(RedisPool& pool, absl::string_view name) {
+  absl::StatusOr<RedisReply> info = pool.Command({"INFO", "stats"});
+  EXPECT_TRUE(info.ok()) << info.status();
+  if (!info.ok()) return -1;
+  for (absl::string_view line : absl::StrSplit(info->str, "\r\n")) {
+    if (absl::ConsumePrefix(&line, absl::StrCat(name, ":"))) {
+      int64_t value = 0;
+      if (absl::SimpleAtoi(line, &value)) return value;
+    }
+  }
+  ADD_FAILURE() << "INFO stats has no " << name;
+  return -1;
+}
+
+TEST_F(RedisPoolTest, ConcurrentCallersAreBatchedAndEachGetsItsOwnReplies) {
+  RedisOptions o = options();
+  o.pool_size = 2;
+  o.batch_leaders = 1;
+  o.acquire_timeout = absl::Seconds(10);
+  RedisPool batched(o);
+  constexpr char kEcho[] = "return {KEYS[1], ARGV[1]}";
+  ASSERT_TRUE(batched.Eval(kEcho, {"warm"}, {"up"}).ok());
+  constexpr int kThreads = 32;
+  constexpr int kRounds = 100;
+  std::atomic<int> wrong{0};
+  const int64_t reads_before = StatOf(pool(), "total_reads_processed");
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&, t] {
+      const std::string mine = absl::StrCat("counter-", t);
+      for (int i = 0; i < kRounds; ++i) {
+        const std::string value = absl::StrCat(t, ":", i);
+        absl::StatusOr<RedisReply> n = batched.Command({"INCR", mine});
+        if (!n.ok() || n->integer != i + 1) ++wrong;
+        absl::StatusOr<std::vector<RedisReply>> p =
+            batched.Pipeline({{"SET", absl::StrCat("k-", t), value},
+                              {"GET", absl::StrCat("k-", t)}});
+        if (!p.ok() || p->size() != 2 || (*p)[1].str != value) ++wrong;
+        absl::StatusOr<RedisReply> e = batched.Eval(kEcho, {mine}, {value});
+        if (!e.ok() || e->elements.size() != 2 || e->elements[0].str != mine ||
+            e->elements[1].str != value) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  const int64_t reads = StatOf(pool(), "total_reads_processed") - reads_before;
+  EXPECT_EQ(wrong.load(), 0);
+  // 9,600 calls of 1 or 2 commands; sent one call per write they would
+  // take at least as many reads.
+  EXPECT_LT(reads, kThreads * kRounds * 3 / 2) << "calls were not batched";
+}
+
+TEST_F(RedisPoolTest, MultiExecInOneCallStaysWholeAmongConcurrentCalls) {
+  RedisOptions o = options();
+  o.pool_size = 2;
+  o.batch_leaders = 1;
+  o.acquire_timeout = absl::Seconds(10);
+  RedisPool batched(o);
+  std::atomic<int> torn{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 16; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        if (t % 2 == 0) {
+          if (!batched
+                   .Pipeline({{"MULTI"},
+                              {"INCR", "pair-a"},
+                              {"INCR", "pair-b"},
+                              {"EXEC"}})
+                   .ok()) {
+            ++failed;
+          }
+        } else {
+          absl::StatusOr<std::vector<RedisReply>> r = batched.Pipeline(
+              {{"MULTI"}, {"GET", "pair-a"}, {"GET", "pair-b"}, {"EXEC"}});
+          if (!r.ok() || r->size() != 4) {
+            ++failed;
+          } else if ((*r)[3].elements.size() != 2 ||
+                     (*r)[3].elements[0].str != (*r)[3].elements[1].str) {
+            ++torn;
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_EQ(Must({"GET", "pair-a"}).str, "800");
+  EXPECT_EQ(Must({"GET", "pair-b"}).str, "800");
+}
+
+TEST_F(RedisPoolTest, ConcurrentEvalsReloadTheScriptAfterScriptFlush) {
+  RedisOptions o = options();
+  o.pool_size = 2;
+  o.batch_leaders = 1;
+  o.acquire_timeout = absl::Seconds(10);
+  RedisPool batched(o);
+  constexpr char kScript[] = "return 'reloaded ' .. ARGV[1]";
+  ASSERT_TRUE(batched.Eval(kScript, {}, {"first"}).ok());
+  Must({"SCRIPT", "FLUSH"});
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 16; ++t) {
+    workers.emplace_back([&, t] {
+      absl::StatusOr<RedisReply> r =
+          batched.Eval(kScript, {}, {std::to_string(t)});
+      if (!r.ok() || r->str != absl::StrCat("reloaded ", t)) ++wrong;
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(RedisPoolTest, ABlockingCommandHoldsUpNoOtherCaller) {
+  RedisOptions o = options();
+  o.pool_size = 2;
+  o.batch_leaders = 1;
+  o.command_timeout = absl::Seconds(10);
+  o.client_name = "blocking-apart";
+  RedisPool pool2(o);
+  std::atomic<bool> returned{false};
+  std::thread blocker([&] {
+    (void)pool2.Command({"BLPOP", "never-pushed", "3"});
+    returned = true;
+  });
+  ASSERT_TRUE(WaitForCommand(pool(), "blocking-apart", "blpop"));
+  // Both answered while BLPOP still waits: neither was queued behind it.
+  EXPECT_EQ(Must({"SET", "side", "1"}).str, "OK");
+  absl::StatusOr<RedisReply> get = pool2.Command({"GET", "side"});
+  const bool blpop_done = returned.load();
+  blocker.join();
+  ASSERT_TRUE(get.ok()) << get.status();
+  EXPECT_EQ(get->str, "1");
+  EXPECT_FALSE(blpop_done);
+}
+
 TEST_F(RedisPoolTest, AuthWithUserAndPassword) {
   Must({"ACL", "SETUSER", "duban-test", "on", ">s3cret", "~*", "&*", "+@all"});
   RedisOptions o = options();
