@@ -86,6 +86,14 @@ absl::StatusOr<WriteResult> MemoryProgressStore::WriteReport(
       return result;
     }
   }
+  const std::string item_id(ItemIdOf(write.report_id));
+  if (write.unchanged_since &&
+      (plan.item_versions[item_id] != write.unchanged_since->item_version ||
+       (plan.schedule ? plan.schedule->version : 0) !=
+           write.unchanged_since->schedule_version)) {
+    result.outcome = WriteOutcome::kStale;
+    return result;
+  }
   auto it = plan.reports.find(write.report_id);
   const int64_t version = it == plan.reports.end() ? 0 : it->second.version;
   if (version != write.expected_version) {
@@ -93,7 +101,6 @@ absl::StatusOr<WriteResult> MemoryProgressStore::WriteReport(
   }
   StoredReport stored{write.report, version + 1};
   plan.reports[write.report_id] = stored;
-  const std::string item_id(ItemIdOf(write.report_id));
   const int64_t item_version = plan.item_versions[item_id]++;
   std::vector<v1::Revision>& revisions = plan.revisions[write.report_id];
   if (write.append_revision || revisions.empty()) {

@@ -351,15 +351,32 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
   const std::string scoped = absl::StrCat("submit:", request.request_id());
   const std::string report_id =
       absl::StrCat(item_id, "/", unit_id, "~", request.period());
+  const SubmitKeys keys{plan_id,     item_id,
+                        report_id,   scoped,
+                        fingerprint, absl::StrCat(plan_id, "/", item_id)};
   SubmitStripeState& stripe = submit_stripes_[SubmitStripe(plan_id, item_id)];
   absl::MutexLock item_lock(&stripe.mu);
-  const std::string known_key = absl::StrCat(plan_id, "/", item_id);
-  // The briefs this process left the item with, if any: taken out, and put
-  // back below only when this write leaves the item as it computed.
+  // What this process left the item with, if anything: taken out, and put
+  // back only when this write leaves the item as it computed.
   std::optional<KnownBriefs> known;
-  if (auto it = stripe.known.find(known_key); it != stripe.known.end()) {
+  if (auto it = stripe.known.find(keys.known_key); it != stripe.known.end()) {
     known = std::move(it->second);
     stripe.known.erase(it);
+  }
+  if (known) {
+    std::optional<ProgressStore::SubmitContext> cached =
+        ContextFromKnown(keys, *known);
+    if (cached) {
+      // No read: the write stores nothing (nullopt) when the item or the
+      // schedule changed meanwhile. A check that fails is made again after
+      // a real read below, which answers a retry before any check.
+      absl::StatusOr<std::optional<v1::Report>> fast =
+          SubmitAfterRead(request, caller, keys, *std::move(cached),
+                          std::move(known->reports), true, stripe);
+      if (fast.ok() && fast->has_value()) return **std::move(fast);
+      if (absl::IsUnavailable(fast.status())) return fast.status();
+      known.reset();
+    }
   }
   // The request record, the schedule and the report, read at once.
   DUBAN_ASSIGN_OR_RETURN(
@@ -367,10 +384,49 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
       store_->ReadForSubmit(plan_id, scoped, fingerprint, report_id,
                             known ? known->version : -1));
   if (read.replay) return WithEtag(*std::move(read.replay));
+  std::map<std::string, KnownReport> known_reports;
   if (read.briefs_unchanged && known) {
     read.item.briefs = std::move(known->briefs);
+    known_reports = std::move(known->reports);
   }
+  DUBAN_ASSIGN_OR_RETURN(
+      std::optional<v1::Report> done,
+      SubmitAfterRead(request, caller, keys, std::move(read),
+                      std::move(known_reports), false, stripe));
+  if (!done) return absl::InternalError("unconditional write found stale");
+  return *std::move(done);
+}
 
+std::optional<ProgressStore::SubmitContext> ProgressDomain::ContextFromKnown(
+    const SubmitKeys& keys, KnownBriefs& known) {
+  const std::string name = ReportName(keys.plan_id, keys.report_id);
+  auto brief = std::lower_bound(
+      known.briefs.begin(), known.briefs.end(), name,
+      [](const v1::Report& b, const std::string& n) { return b.name() < n; });
+  const bool listed = brief != known.briefs.end() && brief->name() == name;
+  auto report = known.reports.find(keys.report_id);
+  if (listed != (report != known.reports.end())) return std::nullopt;
+  ProgressStore::SubmitContext context;
+  context.schedule = known.schedule;
+  if (listed) {
+    StoredReport& stored = context.report.emplace();
+    stored.report = *brief;
+    *stored.report.mutable_first_submitted() = report->second.first_submitted;
+    stored.version = report->second.version;
+  }
+  context.item.item_id = keys.item_id;
+  context.item.version = known.version;
+  context.item.briefs = std::move(known.briefs);
+  return context;
+}
+
+absl::StatusOr<std::optional<v1::Report>> ProgressDomain::SubmitAfterRead(
+    const v1::SubmitReportRequest& request, const Principal* caller,
+    const SubmitKeys& keys, ProgressStore::SubmitContext read,
+    std::map<std::string, KnownReport> known_reports, bool speculative,
+    SubmitStripeState& stripe) {
+  const std::string& plan_id = keys.plan_id;
+  const std::string& report_id = keys.report_id;
   DUBAN_ASSIGN_OR_RETURN(auto plan, GetPlan("item", plan_id));
   if (plan->plan.state() != pv1::Plan::ISSUED) {
     return absl::FailedPreconditionError(
@@ -554,8 +610,12 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
     write.expected_version = version;
     write.report = report;
     write.append_revision = true;
-    write.request_id = scoped;
-    write.fingerprint = fingerprint;
+    write.request_id = keys.request_id;
+    write.fingerprint = keys.fingerprint;
+    if (speculative) {
+      write.unchanged_since =
+          ReportWrite::Unchanged{read.item.version, schedule.version};
+    }
     v1::Event& event = write.event;
     event.set_type(first ? v1::Event::REPORT_SUBMITTED
                          : v1::Event::REPORT_REVISED);
@@ -599,15 +659,19 @@ absl::StatusOr<v1::Report> ProgressDomain::SubmitReport(
   };
   DUBAN_ASSIGN_OR_RETURN(WriteResult result,
                          WithRetryOnConflict(kConflictAttempts, attempt));
+  if (result.outcome == WriteOutcome::kStale) return std::nullopt;
   if (result.outcome == WriteOutcome::kApplied && !result.health_recorded) {
     // Another write reached the item meanwhile: read it again.
     UpdateItemHealth(plan_id, request.item(), &schedule);
   } else if (result.outcome == WriteOutcome::kApplied) {
     // The write moved the item's counter one past what was read, with the
     // briefs it computed.
+    known_reports[report_id] = KnownReport{
+        result.stored.version, result.stored.report.first_submitted()};
     if (stripe.known.size() >= kKnownBriefsPerStripe) stripe.known.clear();
-    stripe.known[known_key] =
-        KnownBriefs{read.item.version + 1, std::move(written_briefs)};
+    stripe.known[keys.known_key] =
+        KnownBriefs{read.item.version + 1, std::move(written_briefs), schedule,
+                    std::move(known_reports)};
   }
   return WithEtag(std::move(result.stored));
 }

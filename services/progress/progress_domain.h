@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -160,13 +161,23 @@ class ProgressDomain {
   // wait on each other.
   std::size_t SubmitStripe(absl::string_view plan_id,
                            absl::string_view item_id) const;
-  // The briefs a submission left an item with, by "plan/item", per stripe
-  // and guarded by the stripe's lock: the next submission to the item
-  // reuses them while the item's counter still says so (ReadForSubmit's
-  // known_item_version), instead of reading and decoding them again.
+  // What a submission left an item with, by "plan/item", per stripe and
+  // guarded by the stripe's lock. The next submission to the item reuses
+  // it while the item's counter still says so: it skips its read when it
+  // also knows the report's version (the write then requires the item and
+  // the schedule unchanged, ReportWrite::unchanged_since), or reads only
+  // the report (ReadForSubmit's known_item_version).
+  struct KnownReport {
+    int64_t version = 0;
+    type::v1::Actor first_submitted;  // which the brief leaves out
+  };
   struct KnownBriefs {
     int64_t version = 0;
     std::vector<v1::Report> briefs;
+    // The schedule the write was checked against.
+    StoredSchedule schedule;
+    // Those of the item's reports whose version this process knows.
+    std::map<std::string, KnownReport> reports;
   };
   static constexpr std::size_t kSubmitLockStripes = 64;
   // Entries per stripe before the stripe's entries are dropped.
@@ -175,6 +186,29 @@ class ProgressDomain {
     absl::Mutex mu;
     std::map<std::string, KnownBriefs> known ABSL_GUARDED_BY(mu);
   };
+  // The names one submission goes by.
+  struct SubmitKeys {
+    std::string plan_id;
+    std::string item_id;
+    std::string report_id;   // "<item>/<unit>~<period>"
+    std::string request_id;  // scoped: "submit:<id>"
+    std::string fingerprint;
+    std::string known_key;  // "plan/item"
+  };
+  // What the read would answer, from `known`; nullopt when it cannot say
+  // (the report is listed but its version is not known here). Takes the
+  // briefs out of `known` when it answers.
+  static std::optional<ProgressStore::SubmitContext> ContextFromKnown(
+      const SubmitKeys& keys, KnownBriefs& known);
+  // SubmitReport after its read (`read`; taken from KnownBriefs when
+  // `speculative`) under the item's stripe lock: the checks, the write and
+  // what the stripe then knows. nullopt when a speculative write found the
+  // item or the schedule changed and wrote nothing.
+  absl::StatusOr<std::optional<v1::Report>> SubmitAfterRead(
+      const v1::SubmitReportRequest& request, const Principal* caller,
+      const SubmitKeys& keys, ProgressStore::SubmitContext read,
+      std::map<std::string, KnownReport> known_reports, bool speculative,
+      SubmitStripeState& stripe) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
 
   ProgressStore* const store_;
   PlanDirectory* const plans_;

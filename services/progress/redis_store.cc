@@ -21,13 +21,15 @@ redis.call('HSET', KEYS[1], 'pb', ARGV[2], 'v', v + 1)
 return {'OK', v + 1}
 )lua";
 
-// KEYS: reports reportv rev req events brief itemv health rollup. ARGV:
-// report id, expected version, report bytes, append (1|0), scoped request
-// id or '', fingerprint, event bytes, revision bytes, max events, brief
-// bytes, item id, expected item version or '' (no health), health number,
-// health event bytes without previous_health, cache entry. The health part
-// is kRecordHealthScript's, done only when the item counter was at the
-// expected version; the answer's 4th element says whether it was.
+// KEYS: reports reportv rev req events brief itemv health rollup schedule.
+// ARGV: report id, expected version, report bytes, append (1|0), scoped
+// request id or '', fingerprint, event bytes, revision bytes, max events,
+// brief bytes, item id, expected item version or '' (no health), health
+// number, health event bytes without previous_health, cache entry, item
+// version and schedule version the whole write requires or '' (answering
+// STALE otherwise). The health part is kRecordHealthScript's, done only
+// when the item counter was at the expected version; the answer's 4th
+// element says whether it was.
 constexpr char kWriteReportScript[] = R"lua(
 local rid = ARGV[5]
 if rid ~= '' then
@@ -37,6 +39,13 @@ if rid ~= '' then
     if string.sub(seen, 1, a - 1) ~= ARGV[6] then return {'REUSED'} end
     local b = string.find(seen, '\31', a + 1, true)
     return {'REPLAY', string.sub(seen, a + 1, b - 1), string.sub(seen, b + 1)}
+  end
+end
+if ARGV[16] ~= '' then
+  local held = tonumber(redis.call('HGET', KEYS[7], ARGV[11]) or '0')
+  local sv = tonumber(redis.call('HGET', KEYS[10], 'v') or '0')
+  if held ~= tonumber(ARGV[16]) or sv ~= tonumber(ARGV[17]) then
+    return {'STALE'}
   end
 end
 local v = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
@@ -332,7 +341,8 @@ absl::StatusOr<WriteResult> RedisProgressStore::WriteReport(
           {Key(p, "reports"), Key(p, "reportv"),
            Key(p, absl::StrCat("rev:", write.report_id)), Key(p, "req"),
            Key(p, "events"), Key(p, absl::StrCat("brief:", item_id)),
-           Key(p, "itemv"), Key(p, "health"), Key(p, "rollup")},
+           Key(p, "itemv"), Key(p, "health"), Key(p, "rollup"),
+           Key(p, "schedule")},
           {write.report_id, absl::StrCat(write.expected_version),
            write.report.SerializeAsString(), write.append_revision ? "1" : "0",
            write.request_id, write.fingerprint, write.event.SerializeAsString(),
@@ -342,10 +352,21 @@ absl::StatusOr<WriteResult> RedisProgressStore::WriteReport(
                         : "",
            write.health ? absl::StrCat(static_cast<int>(write.health->health))
                         : "",
-           health_event, write.health ? write.health->cache_entry : ""}));
+           health_event, write.health ? write.health->cache_entry : "",
+           write.unchanged_since
+               ? absl::StrCat(write.unchanged_since->item_version)
+               : "",
+           write.unchanged_since
+               ? absl::StrCat(write.unchanged_since->schedule_version)
+               : ""}));
   const std::string outcome =
       reply.elements.empty() ? "" : reply.elements[0].str;
   if (outcome == "REUSED") return RequestIdReused(Unscoped(write.request_id));
+  if (outcome == "STALE") {
+    WriteResult stale;
+    stale.outcome = WriteOutcome::kStale;
+    return stale;
+  }
   if (outcome == "CHANGED") return ReportChanged(p, write.report_id);
   if ((outcome != "OK" && outcome != "REPLAY") || reply.elements.size() < 3) {
     return absl::InternalError(

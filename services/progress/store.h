@@ -36,8 +36,9 @@ struct StoredReport {
 
 // What a conditional write found.
 enum class WriteOutcome {
-  kApplied,  // stored now
-  kReplayed  // the same request id and body were applied before
+  kApplied,   // stored now
+  kReplayed,  // the same request id and body were applied before
+  kStale      // ReportWrite.unchanged_since no longer held: nothing written
 };
 
 // The item's health as a report write leaves it, recorded in the same step
@@ -75,6 +76,16 @@ struct ReportWrite {
   v1::Event event;
   // Optional: the item's health after this write.
   std::optional<HealthWrite> health;
+  // Optional: the write applies only while the report's item is still at
+  // `item_version` (its change counter, which every report write bumps)
+  // and the plan's schedule at `schedule_version`: the state a caller's
+  // cached copy was taken at. Otherwise nothing is written and the outcome
+  // is kStale. A request id seen before is answered first.
+  struct Unchanged {
+    int64_t item_version = 0;
+    int64_t schedule_version = 0;
+  };
+  std::optional<Unchanged> unchanged_since;
 };
 
 // What the derived views (overdue, scorecards, health) keep of a report:

@@ -313,6 +313,49 @@ TEST_P(ProgressStoreTest, RollupCacheKeepsEntriesAndCounters) {
   EXPECT_TRUE(store().ReadRollupCache("other")->entries.empty());
 }
 
+TEST_P(ProgressStoreTest,
+       ConditionalWriteAppliesOnlyWhileItemAndScheduleStand) {
+  v1::Schedule schedule;
+  schedule.set_cadence(v1::MONTHLY);
+  ASSERT_TRUE(store().PutSchedule("p", schedule, std::nullopt).ok());
+  auto since = [](ReportWrite w, int64_t item, int64_t schedule_version) {
+    w.unchanged_since = ReportWrite::Unchanged{item, schedule_version};
+    return w;
+  };
+  // Item 1 at counter 0, schedule at version 1: applied.
+  auto first = store().WriteReport(
+      since(Write("1/u~2020-01", 0, 1, "submit:a", "fa"), 0, 1));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->outcome, WriteOutcome::kApplied);
+  // The item moved on (counter 1): nothing written.
+  auto stale_item =
+      store().WriteReport(since(Write("1/v~2020-01", 0, 1, "submit:b"), 0, 1));
+  ASSERT_TRUE(stale_item.ok()) << stale_item.status();
+  EXPECT_EQ(stale_item->outcome, WriteOutcome::kStale);
+  EXPECT_EQ(store().GetReport("p", "1/v~2020-01").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_FALSE(*store().FindRequest("p", "submit:b", ""));
+  // The schedule moved on (version 2): nothing written.
+  ASSERT_TRUE(store().PutSchedule("p", schedule, std::nullopt).ok());
+  auto stale_schedule =
+      store().WriteReport(since(Write("1/u~2020-01", 1, 2), 1, 1));
+  ASSERT_TRUE(stale_schedule.ok()) << stale_schedule.status();
+  EXPECT_EQ(stale_schedule->outcome, WriteOutcome::kStale);
+  EXPECT_EQ(store().GetReport("p", "1/u~2020-01")->version, 1);
+  // A request seen before is answered, stale or not.
+  auto replay = store().WriteReport(
+      since(Write("1/u~2020-01", 0, 1, "submit:a", "fa"), 7, 7));
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(replay->outcome, WriteOutcome::kReplayed);
+  // Both as they are now: applied.
+  auto second = store().WriteReport(since(Write("1/u~2020-01", 1, 2), 1, 2));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->outcome, WriteOutcome::kApplied);
+  auto events = store().ReadEvents("p", "", 100, absl::ZeroDuration());
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_EQ(events->size(), 2u);
+}
+
 TEST_P(ProgressStoreTest, HealthGoesWithTheWriteOnlyWhileTheItemStands) {
   auto with_health = [](ReportWrite w, int64_t item_version, v1::Health h,
                         const std::string& entry) {

@@ -136,6 +136,116 @@ class ProgressDomainTest : public ::testing::Test {
   ProgressDomain domain_;
 };
 
+// Counts the reads a submission makes before it writes.
+class CountingStore : public MemoryProgressStore {
+ public:
+  absl::StatusOr<SubmitContext> ReadForSubmit(
+      absl::string_view plan_id, absl::string_view request_id,
+      absl::string_view fingerprint, absl::string_view report_id,
+      int64_t known_item_version) override {
+    ++reads;
+    return MemoryProgressStore::ReadForSubmit(plan_id, request_id, fingerprint,
+                                              report_id, known_item_version);
+  }
+  int reads = 0;
+};
+
+// Two replicas on one store: `a` and `b`, each with its own caches.
+class SubmitReplicasTest : public ProgressDomainTest {
+ protected:
+  SubmitReplicasTest()
+      : a_(&shared_, &plans_, &assignments_, [this] { return now_; }),
+        b_(&shared_, &plans_, &assignments_, [this] { return now_; }) {
+    v1::SetScheduleRequest set;
+    set.mutable_schedule()->set_name("plans/p2020/schedule");
+    set.mutable_schedule()->set_cadence(v1::QUARTERLY);
+    set.mutable_schedule()->set_due_days_after_period_end(5);
+    auto s = a_.SetSchedule(set);
+    EXPECT_TRUE(s.ok()) << s.status();
+  }
+  int Revisions(const std::string& report) {
+    v1::ListRevisionsRequest list;
+    list.set_parent(report);
+    auto revisions = a_.ListRevisions(list);
+    EXPECT_TRUE(revisions.ok()) << revisions.status();
+    for (int i = 0; revisions.ok() && i < revisions->revisions_size(); ++i) {
+      EXPECT_EQ(revisions->revisions(i).number(), i + 1);
+    }
+    return revisions.ok() ? revisions->revisions_size() : -1;
+  }
+  CountingStore shared_;
+  ProgressDomain a_;
+  ProgressDomain b_;
+};
+
+TEST_F(SubmitReplicasTest, NextSubmissionToAnItemSkipsTheReadUntilItChanges) {
+  auto first = a_.SubmitReport(Submit("r1"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(shared_.reads, 1);
+  now_ = At(2020, 4, 9);
+  auto second = a_.SubmitReport(Submit("r2"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  // No read: what this replica wrote is all it needs.
+  EXPECT_EQ(shared_.reads, 1);
+  EXPECT_EQ(second->revision_count(), 2);
+  EXPECT_TRUE(second->latest().late());
+  EXPECT_FALSE(second->submitted_late());
+  EXPECT_EQ(second->first_submitted().request_id(), "r1");
+  EXPECT_EQ(second->latest().progress(), "已完成选址");
+  // A report the item did not have yet: no read either.
+  auto other_period = a_.SubmitReport(Submit("r3", "2020-Q2"));
+  ASSERT_TRUE(other_period.ok()) << other_period.status();
+  EXPECT_EQ(shared_.reads, 1);
+  EXPECT_EQ(other_period->revision_count(), 1);
+  // The other replica writes to the item; `a` finds out at its write,
+  // reads, and files revision 4, not a second revision 3.
+  auto elsewhere = b_.SubmitReport(Submit("r4"));
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.status();
+  EXPECT_EQ(elsewhere->revision_count(), 3);
+  const int reads = shared_.reads;
+  auto fourth = a_.SubmitReport(Submit("r5"));
+  ASSERT_TRUE(fourth.ok()) << fourth.status();
+  EXPECT_EQ(shared_.reads, reads + 1);
+  EXPECT_EQ(fourth->revision_count(), 4);
+  EXPECT_EQ(fourth->first_submitted().request_id(), "r1");
+  EXPECT_EQ(Revisions(first->name()), 4);
+  // A retry through either replica answers what was stored.
+  auto retry = a_.SubmitReport(Submit("r4"));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->revision_count(), 3);
+  EXPECT_EQ(Revisions(first->name()), 4);
+}
+
+TEST_F(SubmitReplicasTest, ASkippedReadIsMadeAfterTheScheduleChanged) {
+  ASSERT_TRUE(a_.SubmitReport(Submit("r1")).ok());
+  // `b` makes the schedule monthly; `a` still holds the quarterly one.
+  v1::SetScheduleRequest set;
+  set.mutable_schedule()->set_name("plans/p2020/schedule");
+  set.mutable_schedule()->set_cadence(v1::MONTHLY);
+  set.mutable_schedule()->set_due_days_after_period_end(5);
+  ASSERT_TRUE(b_.SetSchedule(set).ok());
+  auto quarterly = a_.SubmitReport(Submit("r2"));
+  EXPECT_EQ(quarterly.status().code(), absl::StatusCode::kInvalidArgument)
+      << quarterly.status();
+  EXPECT_THAT(quarterly.status().message(), HasSubstr("period"));
+  auto monthly = a_.SubmitReport(Submit("r3", "2020-03"));
+  ASSERT_TRUE(monthly.ok()) << monthly.status();
+  EXPECT_EQ(monthly->due_date().month(), 4);
+  EXPECT_EQ(monthly->due_date().day(), 5);
+}
+
+TEST_F(SubmitReplicasTest, ARetryIsAnsweredEvenWhenItsChecksNoLongerPass) {
+  auto first = a_.SubmitReport(Submit("r1"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  plans_.snapshot->plan.set_state(pv1::Plan::ARCHIVED);
+  auto retry = a_.SubmitReport(Submit("r1"));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->etag(), first->etag());
+  auto fresh = a_.SubmitReport(Submit("r2"));
+  EXPECT_EQ(fresh.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Revisions(first->name()), 1);
+}
+
 TEST_F(ProgressDomainTest, ScheduleDefaultsToThePlanYearAndChecksEtag) {
   auto got = domain_.GetSchedule([] {
     v1::GetScheduleRequest r;
