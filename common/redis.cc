@@ -272,6 +272,8 @@ absl::Status ParseRedisAddress(absl::string_view flag, absl::string_view value,
 RedisPool::RedisPool(RedisOptions options)
     : options_([&] {
         options.pool_size = std::max(1, options.pool_size);
+        options.batch_leaders =
+            std::clamp(options.batch_leaders, 1, options.pool_size);
         return std::move(options);
       }()),
       sentinel_(options_.sentinels.empty()
@@ -449,14 +451,15 @@ namespace {
 // Commands that wait on the server (a blocked connection would hold up
 // every caller batched behind it): they get a connection of their own.
 bool IsBlocking(const std::vector<std::string>& argv) {
-  const std::string name = absl::AsciiStrToUpper(argv[0]);
-  if (name == "BLPOP" || name == "BRPOP" || name == "BLMOVE" ||
-      name == "BRPOPLPUSH" || name == "BLMPOP" || name == "BZPOPMIN" ||
-      name == "BZPOPMAX" || name == "BZMPOP" || name == "WAIT" ||
-      name == "WAITAOF") {
-    return true;
+  static constexpr absl::string_view kBlocking[] = {
+      "BLPOP",    "BRPOP",    "BLMOVE", "BRPOPLPUSH", "BLMPOP",
+      "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT",       "WAITAOF"};
+  const std::string& name = argv[0];
+  for (absl::string_view blocking : kBlocking) {
+    if (absl::EqualsIgnoreCase(name, blocking)) return true;
   }
-  if (name == "XREAD" || name == "XREADGROUP") {
+  if (absl::EqualsIgnoreCase(name, "XREAD") ||
+      absl::EqualsIgnoreCase(name, "XREADGROUP")) {
     return std::any_of(argv.begin() + 1, argv.end(), [](const std::string& a) {
       return absl::EqualsIgnoreCase(a, "BLOCK");
     });
@@ -490,7 +493,7 @@ void RedisPool::Execute(Unit* unit) {
     unit->queued = true;
     queue_.push_back(unit);
     LeaderSlot slot{&unit->queued, &unit->done, &leaders_,
-                    std::clamp(options_.batch_leaders, 1, options_.pool_size)};
+                    options_.batch_leaders};
     batch_mu_.Await(absl::Condition(&DoneOrMayLead, &slot));
     if (unit->done) return;
     // Lead: everything queued (this unit among it) goes in one batch.
