@@ -87,8 +87,10 @@ absl::StatusOr<WriteResult> MemoryProgressStore::WriteReport(
     }
   }
   const std::string item_id(ItemIdOf(write.report_id));
+  auto counter = plan.item_versions.find(item_id);
   if (write.unchanged_since &&
-      (plan.item_versions[item_id] != write.unchanged_since->item_version ||
+      ((counter == plan.item_versions.end() ? 0 : counter->second) !=
+           write.unchanged_since->item_version ||
        (plan.schedule ? plan.schedule->version : 0) !=
            write.unchanged_since->schedule_version)) {
     result.outcome = WriteOutcome::kStale;

@@ -407,7 +407,7 @@ std::optional<ProgressStore::SubmitContext> ProgressDomain::ContextFromKnown(
   auto report = known.reports.find(keys.report_id);
   if (listed != (report != known.reports.end())) return std::nullopt;
   ProgressStore::SubmitContext context;
-  context.schedule = known.schedule;
+  context.schedule = std::move(known.schedule);
   if (listed) {
     StoredReport& stored = context.report.emplace();
     stored.report = *brief;

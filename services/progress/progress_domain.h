@@ -197,7 +197,7 @@ class ProgressDomain {
   };
   // What the read would answer, from `known`; nullopt when it cannot say
   // (the report is listed but its version is not known here). Takes the
-  // briefs out of `known` when it answers.
+  // briefs and the schedule out of `known` when it answers.
   static std::optional<ProgressStore::SubmitContext> ContextFromKnown(
       const SubmitKeys& keys, KnownBriefs& known);
   // SubmitReport after its read (`read`; taken from KnownBriefs when
