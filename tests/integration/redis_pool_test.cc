@@ -44,6 +44,16 @@ class RedisPoolTest : public RedisTest {
     return n;
   }
 
+  // Two connections and one batch on the wire at a time, so that
+  // concurrent callers queue into shared batches.
+  RedisOptions OneBatchAtATime() {
+    RedisOptions o = options();
+    o.pool_size = 2;
+    o.batch_leaders = 1;
+    o.acquire_timeout = absl::Seconds(10);
+    return o;
+  }
+
   // Waits until a connection named `name` is blocked in `cmd`.
   bool WaitForCommand(RedisPool& admin, const std::string& name,
                       const std::string& cmd) {
@@ -418,11 +428,7 @@ int64_t StatOf(RedisPool& pool, absl::string_view name) {
 }
 
 TEST_F(RedisPoolTest, ConcurrentCallersAreBatchedAndEachGetsItsOwnReplies) {
-  RedisOptions o = options();
-  o.pool_size = 2;
-  o.batch_leaders = 1;
-  o.acquire_timeout = absl::Seconds(10);
-  RedisPool batched(o);
+  RedisPool batched(OneBatchAtATime());
   constexpr char kEcho[] = "return {KEYS[1], ARGV[1]}";
   ASSERT_TRUE(batched.Eval(kEcho, {"warm"}, {"up"}).ok());
   constexpr int kThreads = 32;
@@ -458,11 +464,7 @@ TEST_F(RedisPoolTest, ConcurrentCallersAreBatchedAndEachGetsItsOwnReplies) {
 }
 
 TEST_F(RedisPoolTest, MultiExecInOneCallStaysWholeAmongConcurrentCalls) {
-  RedisOptions o = options();
-  o.pool_size = 2;
-  o.batch_leaders = 1;
-  o.acquire_timeout = absl::Seconds(10);
-  RedisPool batched(o);
+  RedisPool batched(OneBatchAtATime());
   std::atomic<int> torn{0};
   std::atomic<int> failed{0};
   std::vector<std::thread> workers;
@@ -499,11 +501,7 @@ TEST_F(RedisPoolTest, MultiExecInOneCallStaysWholeAmongConcurrentCalls) {
 }
 
 TEST_F(RedisPoolTest, ConcurrentEvalsReloadTheScriptAfterScriptFlush) {
-  RedisOptions o = options();
-  o.pool_size = 2;
-  o.batch_leaders = 1;
-  o.acquire_timeout = absl::Seconds(10);
-  RedisPool batched(o);
+  RedisPool batched(OneBatchAtATime());
   constexpr char kScript[] = "return 'reloaded ' .. ARGV[1]";
   ASSERT_TRUE(batched.Eval(kScript, {}, {"first"}).ok());
   Must({"SCRIPT", "FLUSH"});
@@ -521,9 +519,7 @@ TEST_F(RedisPoolTest, ConcurrentEvalsReloadTheScriptAfterScriptFlush) {
 }
 
 TEST_F(RedisPoolTest, ABlockingCommandHoldsUpNoOtherCaller) {
-  RedisOptions o = options();
-  o.pool_size = 2;
-  o.batch_leaders = 1;
+  RedisOptions o = OneBatchAtATime();
   o.command_timeout = absl::Seconds(10);
   o.client_name = "blocking-apart";
   RedisPool pool2(o);

@@ -99,16 +99,22 @@ absl::Time At(int y, int m, int d) {
                          absl::FixedTimeZone(8 * 3600));
 }
 
+// The p2020 plan's schedule at `cadence`, reports due 5 days after each
+// period.
+v1::SetScheduleRequest Schedule(v1::Cadence cadence) {
+  v1::SetScheduleRequest set;
+  set.mutable_schedule()->set_name("plans/p2020/schedule");
+  set.mutable_schedule()->set_cadence(cadence);
+  set.mutable_schedule()->set_due_days_after_period_end(5);
+  return set;
+}
+
 class ProgressDomainTest : public ::testing::Test {
  protected:
   ProgressDomainTest()
       : domain_(&store_, &plans_, &assignments_, [this] { return now_; }) {
     assignments_.Assign(kUnit, kItem);
-    v1::SetScheduleRequest set;
-    set.mutable_schedule()->set_name("plans/p2020/schedule");
-    set.mutable_schedule()->set_cadence(v1::QUARTERLY);
-    set.mutable_schedule()->set_due_days_after_period_end(5);
-    auto s = domain_.SetSchedule(set);
+    auto s = domain_.SetSchedule(Schedule(v1::QUARTERLY));
     EXPECT_TRUE(s.ok()) << s.status();
   }
 
@@ -156,11 +162,7 @@ class SubmitReplicasTest : public ProgressDomainTest {
   SubmitReplicasTest()
       : a_(&shared_, &plans_, &assignments_, [this] { return now_; }),
         b_(&shared_, &plans_, &assignments_, [this] { return now_; }) {
-    v1::SetScheduleRequest set;
-    set.mutable_schedule()->set_name("plans/p2020/schedule");
-    set.mutable_schedule()->set_cadence(v1::QUARTERLY);
-    set.mutable_schedule()->set_due_days_after_period_end(5);
-    auto s = a_.SetSchedule(set);
+    auto s = a_.SetSchedule(Schedule(v1::QUARTERLY));
     EXPECT_TRUE(s.ok()) << s.status();
   }
   int Revisions(const std::string& report) {
@@ -219,11 +221,7 @@ TEST_F(SubmitReplicasTest, NextSubmissionToAnItemSkipsTheReadUntilItChanges) {
 TEST_F(SubmitReplicasTest, ASkippedReadIsMadeAfterTheScheduleChanged) {
   ASSERT_TRUE(a_.SubmitReport(Submit("r1")).ok());
   // `b` makes the schedule monthly; `a` still holds the quarterly one.
-  v1::SetScheduleRequest set;
-  set.mutable_schedule()->set_name("plans/p2020/schedule");
-  set.mutable_schedule()->set_cadence(v1::MONTHLY);
-  set.mutable_schedule()->set_due_days_after_period_end(5);
-  ASSERT_TRUE(b_.SetSchedule(set).ok());
+  ASSERT_TRUE(b_.SetSchedule(Schedule(v1::MONTHLY)).ok());
   auto quarterly = a_.SubmitReport(Submit("r2"));
   EXPECT_EQ(quarterly.status().code(), absl::StatusCode::kInvalidArgument)
       << quarterly.status();
